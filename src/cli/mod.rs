@@ -1,0 +1,4 @@
+//! Subcommands of the binary other than `run`: small, synchronous, no API calls.
+
+pub mod crds;
+pub mod import;

@@ -1,0 +1,5 @@
+//! ecs-operator: Amazon ECS semantics on any Kubernetes cluster.
+
+pub mod api;
+pub mod cli;
+pub mod placement;
