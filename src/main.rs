@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use ecs_operator::cli;
 
 #[derive(Parser)]
-#[command(name = "ecs-operator", version, about = "Amazon ECS semantics on any Kubernetes cluster")]
+#[command(
+    name = "ecs-operator",
+    version,
+    about = "Amazon ECS semantics on any Kubernetes cluster"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -14,8 +18,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print the four CustomResourceDefinitions as YAML (what `make crds` writes to crds/).
-    Crds,
+    /// Print the four CustomResourceDefinitions as YAML, or write one file per CRD.
+    Crds {
+        /// Write `<crd name>.yaml` files into this directory instead of printing (`make crds`).
+        #[arg(long)]
+        out_dir: Option<std::path::PathBuf>,
+    },
     /// Convert ECS JSON (describe-task-definition / describe-services output) into manifests.
     #[command(subcommand)]
     Import(cli::import::ImportCommand),
@@ -24,16 +32,19 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Crds => match cli::crds::render_all() {
-            Ok(yaml) => {
-                print!("{yaml}");
-                ExitCode::SUCCESS
+        Command::Crds { out_dir } => {
+            let result = match out_dir {
+                Some(dir) => cli::crds::write_dir(&dir),
+                None => cli::crds::render_all().map(|yaml| print!("{yaml}")),
+            };
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        }
         Command::Import(cmd) => cli::import::run(cmd),
     }
 }

@@ -1,6 +1,10 @@
 //! `EcsCluster`: an ECS cluster (cluster-scoped). The spec is CreateClusterRequest plus one
 //! documented Kubernetes extension, `allowedNamespaces`.
 
+// kube's `printcolumn(..)` repeats `type_ = ..` per column by design; clippy reads that as
+// a duplicated attribute.
+#![allow(clippy::duplicated_attributes)]
+
 use std::collections::BTreeMap;
 
 use kube::{CustomResource, KubeSchema};
@@ -19,13 +23,37 @@ use super::shapes::*;
     shortname = "ecscl",
     category = "ecs",
     doc = "An ECS cluster. The spec is CreateClusterRequest; container instances are nodes labeled ecs.operator.dev/cluster=<clusterName>.",
-    printcolumn(name = "Cluster Name", type_ = "string", json_path = ".status.clusterName"),
+    printcolumn(
+        name = "Cluster Name",
+        type_ = "string",
+        json_path = ".status.clusterName"
+    ),
     printcolumn(name = "Status", type_ = "string", json_path = ".status.status"),
-    printcolumn(name = "Instances", type_ = "integer", json_path = ".status.registeredContainerInstancesCount"),
-    printcolumn(name = "Services", type_ = "integer", json_path = ".status.activeServicesCount"),
-    printcolumn(name = "Running", type_ = "integer", json_path = ".status.runningTasksCount"),
-    printcolumn(name = "Pending", type_ = "integer", json_path = ".status.pendingTasksCount"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+    printcolumn(
+        name = "Instances",
+        type_ = "integer",
+        json_path = ".status.registeredContainerInstancesCount"
+    ),
+    printcolumn(
+        name = "Services",
+        type_ = "integer",
+        json_path = ".status.activeServicesCount"
+    ),
+    printcolumn(
+        name = "Running",
+        type_ = "integer",
+        json_path = ".status.runningTasksCount"
+    ),
+    printcolumn(
+        name = "Pending",
+        type_ = "integer",
+        json_path = ".status.pendingTasksCount"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 pub struct EcsClusterSpec {

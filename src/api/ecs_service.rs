@@ -1,6 +1,10 @@
 //! `EcsService`: an ECS service. The spec is CreateServiceRequest plus UpdateService's
 //! `forceNewDeployment`; the status is the ECS Service response plus Kubernetes conditions.
 
+// kube's `printcolumn(..)` repeats `type_ = ..` per column by design; clippy reads that as
+// a duplicated attribute.
+#![allow(clippy::duplicated_attributes)]
+
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
@@ -25,13 +29,33 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
         label_selector_path = ".status.selector"
     ),
     printcolumn(name = "Cluster", type_ = "string", json_path = ".spec.cluster"),
-    printcolumn(name = "Task Definition", type_ = "string", json_path = ".status.taskDefinition"),
+    printcolumn(
+        name = "Task Definition",
+        type_ = "string",
+        json_path = ".status.taskDefinition"
+    ),
     printcolumn(name = "Desired", type_ = "integer", json_path = ".spec.desiredCount"),
-    printcolumn(name = "Running", type_ = "integer", json_path = ".status.runningCount"),
-    printcolumn(name = "Pending", type_ = "integer", json_path = ".status.pendingCount"),
+    printcolumn(
+        name = "Running",
+        type_ = "integer",
+        json_path = ".status.runningCount"
+    ),
+    printcolumn(
+        name = "Pending",
+        type_ = "integer",
+        json_path = ".status.pendingCount"
+    ),
     printcolumn(name = "Status", type_ = "string", json_path = ".status.status"),
-    printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+    printcolumn(
+        name = "Ready",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
 )]
 #[x_kube(validation = Rule::new("!has(self.launchType) || !has(self.capacityProviderStrategy) || size(self.capacityProviderStrategy) == 0").message("launchType and capacityProviderStrategy cannot both be specified").field_path(".capacityProviderStrategy").reason(Reason::FieldValueForbidden))]
 #[x_kube(validation = Rule::new("!has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON' || !has(self.placementStrategy) || size(self.placementStrategy) == 0").message("placementStrategy is not supported for services with the DAEMON scheduling strategy").field_path(".placementStrategy").reason(Reason::FieldValueForbidden))]

@@ -1,6 +1,10 @@
 //! `EcsTask`: a standalone task run (RunTask). The spec is RunTaskRequest; the status lists
 //! the started tasks and the placement failures, as RunTask's response does.
 
+// kube's `printcolumn(..)` repeats `type_ = ..` per column by design; clippy reads that as
+// a duplicated attribute.
+#![allow(clippy::duplicated_attributes)]
+
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
@@ -21,11 +25,27 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
     category = "ecs",
     doc = "A standalone ECS task run. The spec is RunTaskRequest; tasks are placed once and never replaced.",
     printcolumn(name = "Cluster", type_ = "string", json_path = ".spec.cluster"),
-    printcolumn(name = "Task Definition", type_ = "string", json_path = ".spec.taskDefinition"),
+    printcolumn(
+        name = "Task Definition",
+        type_ = "string",
+        json_path = ".spec.taskDefinition"
+    ),
     printcolumn(name = "Count", type_ = "integer", json_path = ".spec.count"),
-    printcolumn(name = "Last Status", type_ = "string", json_path = ".status.tasks[0].lastStatus"),
-    printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+    printcolumn(
+        name = "Last Status",
+        type_ = "string",
+        json_path = ".status.tasks[0].lastStatus"
+    ),
+    printcolumn(
+        name = "Ready",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
 )]
 #[x_kube(validation = Rule::new("!has(self.launchType) || !has(self.capacityProviderStrategy) || size(self.capacityProviderStrategy) == 0").message("launchType and capacityProviderStrategy cannot both be specified").field_path(".capacityProviderStrategy").reason(Reason::FieldValueForbidden))]
 #[serde(rename_all = "camelCase")]

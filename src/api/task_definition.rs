@@ -1,6 +1,10 @@
 //! `TaskDefinition`: an ECS task definition family. The spec is RegisterTaskDefinitionRequest,
 //! verbatim; every change of the spec registers the next revision (see the controller).
 
+// kube's `printcolumn(..)` repeats `type_ = ..` per column by design; clippy reads that as
+// a duplicated attribute.
+#![allow(clippy::duplicated_attributes)]
+
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
@@ -25,9 +29,22 @@ use super::shapes::*;
     printcolumn(name = "Status", type_ = "string", json_path = ".status.status"),
     printcolumn(name = "Network", type_ = "string", json_path = ".spec.networkMode"),
     printcolumn(name = "CPU", type_ = "string", json_path = ".spec.cpu", priority = 1),
-    printcolumn(name = "Memory", type_ = "string", json_path = ".spec.memory", priority = 1),
-    printcolumn(name = "Accepted", type_ = "string", json_path = ".status.conditions[?(@.type==\"Accepted\")].status"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+    printcolumn(
+        name = "Memory",
+        type_ = "string",
+        json_path = ".spec.memory",
+        priority = 1
+    ),
+    printcolumn(
+        name = "Accepted",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Accepted\")].status"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 pub struct TaskDefinitionSpec {
@@ -46,7 +63,7 @@ pub struct TaskDefinitionSpec {
     pub network_mode: Option<NetworkMode>,
     /// A list of container definitions in JSON format that describe the different containers that make up your task.
     #[schemars(length(min = 1, max = 10))]
-    #[x_kube(validation = Rule::new("self.all(c, self.exists_one(d, d.name == c.name))").message("container names must be unique within a task definition").reason(Reason::FieldValueDuplicate))]
+    #[x_kube(validation = Rule::new("self.all(c, self.exists_one(d, d.name == c.name))").message("container names must be unique within a task definition"))]
     pub container_definitions: Vec<ContainerDefinition>,
     /// A list of volume definitions in JSON format that containers in your task might use.
     #[serde(default, skip_serializing_if = "Option::is_none")]

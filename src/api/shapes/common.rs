@@ -3,10 +3,10 @@
 //! Generated once from the ECS API model (botocore `ecs/2014-11-13`) and maintained by hand:
 //! field names, casing and types are exactly ECS's, so ECS JSON pastes in unchanged.
 
-use std::collections::BTreeMap;
 use kube::KubeSchema;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// An object representing the networking details for a task or service.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]

@@ -3,10 +3,10 @@
 //! Generated once from the ECS API model (botocore `ecs/2014-11-13`) and maintained by hand:
 //! field names, casing and types are exactly ECS's, so ECS JSON pastes in unchanged.
 
-use std::collections::BTreeMap;
 use kube::KubeSchema;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use super::*;
 
@@ -192,7 +192,8 @@ pub struct Volume {
     pub s3files_volume_configuration: Option<S3FilesVolumeConfiguration>,
     /// This parameter is specified when you use Amazon FSx for Windows File Server file system for task storage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fsx_windows_file_server_volume_configuration: Option<FSxWindowsFileServerVolumeConfiguration>,
+    pub fsx_windows_file_server_volume_configuration:
+        Option<FSxWindowsFileServerVolumeConfiguration>,
     /// Indicates whether the volume should be configured at launch time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configured_at_launch: Option<bool>,

@@ -1,0 +1,44 @@
+# ecs-operator — the commands users and CI rely on. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+KUBE_VERSION ?= v1.34.4
+export KUBEBUILDER_ASSETS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ecs-operator/k8s-$(KUBE_VERSION)
+CARGO ?= cargo
+
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+.PHONY: kube-bins
+kube-bins: ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, helm (cached)
+	@if [ -x "$(KUBEBUILDER_ASSETS)/kube-apiserver" ] && [ -x "$(KUBEBUILDER_ASSETS)/kwok" ] && [ -x "$(KUBEBUILDER_ASSETS)/helm" ]; then \
+		echo "control-plane binaries cached in $(KUBEBUILDER_ASSETS)"; \
+	else \
+		echo "building control-plane binaries into $(KUBEBUILDER_ASSETS) (first time only; tens of minutes)"; \
+		KUBE_VERSION=$(KUBE_VERSION) OUT_DIR=$(KUBEBUILDER_ASSETS) hack/build-kube-bins.sh; \
+	fi
+
+.PHONY: crds
+crds: ## Regenerate crds/ from the Rust types
+	$(CARGO) run --quiet -- crds --out-dir crds
+
+.PHONY: cluster-up
+cluster-up: kube-bins ## Start a local control plane in the background (.cluster/kubeconfig)
+	hack/control-plane.sh up
+
+.PHONY: cluster-down
+cluster-down: ## Stop what cluster-up started
+	hack/control-plane.sh down
+
+.PHONY: lint
+lint: ## cargo fmt --check and clippy -D warnings
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets --locked -- -D warnings
+
+.PHONY: test
+test: kube-bins lint ## Everything: lint, unit tests, and tests against a real kube-apiserver
+	$(CARGO) test --locked --no-run
+	$(CARGO) test --locked --lib --bins
+	hack/with-test-plane.sh $(CARGO) test --locked --tests --benches --no-fail-fast
