@@ -1,6 +1,10 @@
 //! ecs-operator: Amazon ECS semantics on any Kubernetes cluster.
 
 pub mod api;
+pub mod arn;
 pub mod cli;
+pub mod controllers;
 pub mod import;
+pub mod labels;
 pub mod placement;
+pub mod registry;

@@ -18,6 +18,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run every controller against the cluster in KUBECONFIG / in-cluster config.
+    Run {
+        #[command(flatten)]
+        config: ecs_operator::controllers::OperatorConfig,
+        /// Log format: text or json.
+        #[arg(long, env = "ECS_OPERATOR_LOG_FORMAT", default_value = "text")]
+        log_format: String,
+    },
     /// Print the four CustomResourceDefinitions as YAML, or write one file per CRD.
     Crds {
         /// Write `<crd name>.yaml` files into this directory instead of printing (`make crds`).
@@ -32,6 +40,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run { config, log_format } => {
+            cli::run::init_tracing(&log_format);
+            cli::run::run(config)
+        }
         Command::Crds { out_dir } => {
             let result = match out_dir {
                 Some(dir) => cli::crds::write_dir(&dir),

@@ -2,3 +2,4 @@
 
 pub mod crds;
 pub mod import;
+pub mod run;

@@ -66,9 +66,12 @@ pub struct Imported<K> {
     pub notes: Vec<Note>,
 }
 
-/// The objects as a YAML stream, documents separated by `---`.
+/// The objects as a YAML stream, documents separated by `---`. Strings stay on one line
+/// (no folded `>` blocks), as `kubectl get -o yaml` prints them, so ARNs and commands read
+/// and diff as they were in the ECS JSON.
 pub fn to_yaml<K: Serialize>(objects: &[K]) -> Result<String, ImportError> {
-    Ok(serde_saphyr::to_string_multiple(objects)?)
+    let options = serde_saphyr::ser_options! { prefer_block_scalars: false };
+    Ok(serde_saphyr::to_string_multiple_with_options(objects, options)?)
 }
 
 /// Validates a `--namespace` value (a DNS-1123 label), so a typo fails here and not at apply.

@@ -136,7 +136,7 @@ mod tests {
 
     use super::*;
 
-    #[derive(Serialize, Deserialize)]
+    #[derive(Debug, Serialize, Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Inner {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -145,7 +145,7 @@ mod tests {
         percent: Option<f64>,
     }
 
-    #[derive(Serialize, Deserialize)]
+    #[derive(Debug, Serialize, Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Outer {
         items: Vec<Inner>,

@@ -33,6 +33,11 @@ impl Resources {
         )
     }
 
+    /// Each dimension capped at `cap`'s.
+    pub fn min_each(&self, cap: &Resources) -> Resources {
+        Resources::new(self.cpu.min(cap.cpu), self.memory.min(cap.memory))
+    }
+
     pub fn saturating_add(&self, other: &Resources) -> Resources {
         Resources::new(
             self.cpu.saturating_add(other.cpu),

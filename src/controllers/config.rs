@@ -1,0 +1,37 @@
+//! Operator configuration (`ecs-operator run` flags, also settable by environment).
+
+use crate::arn::ArnContext;
+
+/// Settings every controller reads.
+#[derive(Clone, Debug, clap::Args)]
+pub struct OperatorConfig {
+    /// Region stamped into synthetic ARNs.
+    #[arg(long, env = "ECS_OPERATOR_REGION", default_value = "local")]
+    pub region: String,
+    /// Account id stamped into synthetic ARNs.
+    #[arg(long, env = "ECS_OPERATOR_ACCOUNT_ID", default_value = "000000000000")]
+    pub account_id: String,
+    /// Allow `privileged: true` containers (refused with a condition otherwise).
+    #[arg(long, env = "ECS_OPERATOR_ALLOW_PRIVILEGED", default_value_t = false)]
+    pub allow_privileged: bool,
+    /// Name reported on Events and used as field manager.
+    #[arg(long, env = "ECS_OPERATOR_MANAGER", default_value = "ecs-operator")]
+    pub manager: String,
+}
+
+impl Default for OperatorConfig {
+    fn default() -> Self {
+        Self {
+            region: "local".into(),
+            account_id: "000000000000".into(),
+            allow_privileged: false,
+            manager: "ecs-operator".into(),
+        }
+    }
+}
+
+impl OperatorConfig {
+    pub fn arns(&self) -> ArnContext {
+        ArnContext { region: self.region.clone(), account: self.account_id.clone() }
+    }
+}

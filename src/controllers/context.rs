@@ -1,0 +1,86 @@
+//! What every reconcile gets: the client, configuration, an Event recorder and the shared
+//! caches (one watch per resource type, shared by all controllers).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use k8s_openapi::api::apps::v1::ControllerRevision;
+use k8s_openapi::api::core::v1::{Node, Pod};
+use kube::Client;
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::reflector::Store;
+use kube::{Resource, ResourceExt};
+
+use super::config::OperatorConfig;
+use crate::api::{EcsCluster, TaskDefinition};
+use crate::registry::Revision;
+
+/// Read-only views of the shared watches.
+#[derive(Clone)]
+pub struct Stores {
+    pub task_definitions: Store<TaskDefinition>,
+    pub revisions: Store<ControllerRevision>,
+    pub pods: Store<Pod>,
+    pub nodes: Store<Node>,
+    pub clusters: Store<EcsCluster>,
+}
+
+pub struct Context {
+    pub client: Client,
+    pub config: OperatorConfig,
+    pub recorder: Recorder,
+    pub stores: Stores,
+}
+
+impl Context {
+    pub fn new(client: Client, config: OperatorConfig, stores: Stores) -> Arc<Self> {
+        let reporter = Reporter { controller: config.manager.clone(), instance: std::env::var("POD_NAME").ok() };
+        let recorder = Recorder::new(client.clone(), reporter);
+        Arc::new(Self { client, config, recorder, stores })
+    }
+
+    /// Publishes an Event about `obj`; failures are logged, never fatal (an Event is a
+    /// notification, not state).
+    pub async fn event<K: Resource<DynamicType = ()>>(
+        &self,
+        obj: &K,
+        type_: EventType,
+        reason: &str,
+        action: &str,
+        note: String,
+    ) {
+        let event = Event {
+            type_,
+            reason: reason.to_string(),
+            note: Some(note),
+            action: action.to_string(),
+            secondary: None,
+        };
+        if let Err(e) = self.recorder.publish(&event, &obj.object_ref(&())).await {
+            tracing::warn!(error = %e, object = %obj.name_any(), reason, "failed to publish event");
+        }
+    }
+
+    /// Every registered revision in `namespace`, from the shared cache.
+    pub fn revisions_in(&self, namespace: &str) -> Vec<Revision> {
+        self.stores
+            .revisions
+            .state()
+            .iter()
+            .filter(|cr| cr.metadata.namespace.as_deref() == Some(namespace))
+            .filter_map(|cr| Revision::from_controller_revision(cr))
+            .collect()
+    }
+
+    /// Families that have a live TaskDefinition object in `namespace` (ACTIVE families).
+    pub fn active_families_in(&self, namespace: &str) -> HashSet<String> {
+        self.stores
+            .task_definitions
+            .state()
+            .iter()
+            .filter(|td| td.metadata.namespace.as_deref() == Some(namespace))
+            .filter(|td| td.metadata.deletion_timestamp.is_none())
+            .map(|td| crate::controllers::task_definition::family_of(td))
+            .collect()
+    }
+}
