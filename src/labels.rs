@@ -27,7 +27,16 @@ pub const SPEC_HASH_ANNOTATION: &str = "ecs.operator.dev/spec-hash";
 pub const TASK_ARN_ANNOTATION: &str = "ecs.operator.dev/task-arn";
 /// Pod annotation: the task-definition ARN the task runs.
 pub const TASK_DEFINITION_ARN_ANNOTATION: &str = "ecs.operator.dev/task-definition-arn";
-/// Pod annotation: who started the task (ECS `startedBy`).
+/// Pod annotation: comma-separated names of the essential containers (ECS `essential`).
+pub const ESSENTIAL_CONTAINERS_ANNOTATION: &str = "ecs.operator.dev/essential-containers";
+/// Pod annotation: comma-separated names of containers with an ECS `healthCheck`.
+pub const HEALTH_CHECKED_CONTAINERS_ANNOTATION: &str = "ecs.operator.dev/health-checked-containers";
+/// Pod annotation: the ECS task id (the last part of the task ARN).
+pub const TASK_ID_ANNOTATION: &str = "ecs.operator.dev/task-id";
+/// Pod annotation: why the operator stopped the task (ECS stoppedReason) and its stopCode.
+pub const STOPPED_REASON_ANNOTATION: &str = "ecs.operator.dev/stopped-reason";
+pub const STOP_CODE_ANNOTATION: &str = "ecs.operator.dev/stop-code";
+/// Who started the task (ECS `startedBy`).
 pub const STARTED_BY_ANNOTATION: &str = "ecs.operator.dev/started-by";
 
 /// A label value for an arbitrary string: itself when it is a valid label value, otherwise

@@ -8,3 +8,4 @@ pub mod import;
 pub mod labels;
 pub mod placement;
 pub mod registry;
+pub mod tasks;

@@ -51,7 +51,9 @@ pub fn run(cmd: ImportCommand) -> ExitCode {
     match cmd {
         ImportCommand::TaskDefinition { input } => {
             let options = options(&input, TaskDefinitionRef::default());
-            convert(&input.file, |json| import::import_task_definition(json, &options))
+            convert(&input.file, |json| {
+                import::import_task_definition(json, &options)
+            })
         }
         ImportCommand::Service {
             input,
@@ -76,7 +78,10 @@ fn options(input: &InputArgs, task_definition_ref: TaskDefinitionRef) -> Options
 }
 
 /// Reads `file`, converts, prints; the exit code says who is at fault.
-fn convert<K: Serialize>(file: &str, import: impl Fn(&str) -> Result<Imported<K>, ImportError>) -> ExitCode {
+fn convert<K: Serialize>(
+    file: &str,
+    import: impl Fn(&str) -> Result<Imported<K>, ImportError>,
+) -> ExitCode {
     let json = match read_input(file) {
         Ok(json) => json,
         Err(message) => {

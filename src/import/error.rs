@@ -77,10 +77,16 @@ pub enum ImportError {
     },
 
     #[error("{subject} has no `{field}`, so it has no name to derive metadata.name from")]
-    MissingName { subject: String, field: &'static str },
+    MissingName {
+        subject: String,
+        field: &'static str,
+    },
 
     #[error("cannot derive metadata.name from {field} `{ecs_name}`: it has no letters or digits")]
-    UnusableName { field: &'static str, ecs_name: String },
+    UnusableName {
+        field: &'static str,
+        ecs_name: String,
+    },
 
     #[error(
         "{first} and {second} would both get metadata.name `{name}`; a Kubernetes name must be unique per kind and namespace"
@@ -124,5 +130,9 @@ fn failures_suffix(failures: &[String]) -> String {
 }
 
 fn list(fields: &[LostField]) -> String {
-    fields.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    fields
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -70,7 +70,11 @@ mod tests {
     fn syntax_errors_carry_line_column_and_expectation() {
         let err = parse("{\n  \"family\": \"web\"\n  \"cpu\": \"256\"\n}", "x").unwrap_err();
         match err {
-            ImportError::Json { line, column, message } => {
+            ImportError::Json {
+                line,
+                column,
+                message,
+            } => {
                 assert_eq!((line, column), (3, 3));
                 assert_eq!(message, "expected `,` or `}`");
             }

@@ -71,14 +71,18 @@ pub struct Imported<K> {
 /// and diff as they were in the ECS JSON.
 pub fn to_yaml<K: Serialize>(objects: &[K]) -> Result<String, ImportError> {
     let options = serde_saphyr::ser_options! { prefer_block_scalars: false };
-    Ok(serde_saphyr::to_string_multiple_with_options(objects, options)?)
+    Ok(serde_saphyr::to_string_multiple_with_options(
+        objects, options,
+    )?)
 }
 
 /// Validates a `--namespace` value (a DNS-1123 label), so a typo fails here and not at apply.
 pub fn validate_namespace(namespace: &str) -> Result<(), String> {
     let ok = !namespace.is_empty()
         && namespace.len() <= 63
-        && namespace.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && namespace
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !namespace.starts_with('-')
         && !namespace.ends_with('-');
     if ok {
@@ -93,5 +97,9 @@ pub fn validate_namespace(namespace: &str) -> Result<(), String> {
 
 /// `` `a`, `b` `` for notes.
 fn quoted(fields: &[&str]) -> String {
-    fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+    fields
+        .iter()
+        .map(|f| format!("`{f}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -10,7 +10,13 @@ pub fn kubernetes_name(ecs_name: &str) -> Option<String> {
     let mapped: String = ecs_name
         .chars()
         .map(|c| c.to_ascii_lowercase())
-        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     // Every char is ASCII now, so byte-slicing to MAX_NAME cannot split one.
     let trimmed = mapped.trim_matches('-');
@@ -33,7 +39,9 @@ fn arn_resource(s: &str) -> Option<&str> {
 
 /// `web:3` from a task definition ARN; `None` if `s` is not one.
 pub fn task_definition_from_arn(s: &str) -> Option<&str> {
-    arn_resource(s)?.strip_prefix("task-definition/").filter(|r| !r.is_empty())
+    arn_resource(s)?
+        .strip_prefix("task-definition/")
+        .filter(|r| !r.is_empty())
 }
 
 /// The family of a task definition reference: `web` of `web:3`, `web` of `web`.
@@ -46,7 +54,9 @@ pub fn family_of(reference: &str) -> &str {
 
 /// `prod` from `arn:aws:ecs:us-east-1:123456789012:cluster/prod`; `None` if `s` is no cluster ARN.
 pub fn cluster_from_arn(s: &str) -> Option<&str> {
-    arn_resource(s)?.strip_prefix("cluster/").filter(|r| !r.is_empty())
+    arn_resource(s)?
+        .strip_prefix("cluster/")
+        .filter(|r| !r.is_empty())
 }
 
 /// The service name of a service ARN, in the long (`service/prod/web`) or the old short
@@ -83,10 +93,19 @@ mod tests {
         assert_eq!(task_definition_from_arn("web:12"), None);
         assert_eq!(family_of("web_App:12"), "web_App");
         assert_eq!(family_of("web"), "web");
-        assert_eq!(cluster_from_arn("arn:aws-cn:ecs:cn-north-1:1:cluster/prod"), Some("prod"));
+        assert_eq!(
+            cluster_from_arn("arn:aws-cn:ecs:cn-north-1:1:cluster/prod"),
+            Some("prod")
+        );
         assert_eq!(cluster_from_arn("prod"), None);
-        assert_eq!(service_from_arn("arn:aws:ecs:us-east-1:1:service/prod/api"), Some("api"));
-        assert_eq!(service_from_arn("arn:aws:ecs:us-east-1:1:service/api"), Some("api"));
+        assert_eq!(
+            service_from_arn("arn:aws:ecs:us-east-1:1:service/prod/api"),
+            Some("api")
+        );
+        assert_eq!(
+            service_from_arn("arn:aws:ecs:us-east-1:1:service/api"),
+            Some("api")
+        );
         assert!(is_ecs_service_linked_role(
             "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"
         ));

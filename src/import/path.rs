@@ -55,7 +55,9 @@ impl JsonPath {
 
     /// The path without its first step (and that step), if it has one.
     pub fn split_first(&self) -> Option<(&Step, JsonPath)> {
-        self.0.split_first().map(|(first, rest)| (first, JsonPath(rest.to_vec())))
+        self.0
+            .split_first()
+            .map(|(first, rest)| (first, JsonPath(rest.to_vec())))
     }
 }
 
@@ -68,7 +70,10 @@ impl FromIterator<Step> for JsonPath {
 /// Keys that read unambiguously after a dot; anything else (map keys such as Docker labels
 /// `com.example.team`) is written as `["…"]` so the path can be followed back.
 fn is_plain_key(key: &str) -> bool {
-    !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 impl fmt::Display for JsonPath {
@@ -99,7 +104,10 @@ mod tests {
             .index(0)
             .key("dockerLabels")
             .key("com.example.team");
-        assert_eq!(path.to_string(), r#"spec.containerDefinitions[0].dockerLabels["com.example.team"]"#);
+        assert_eq!(
+            path.to_string(),
+            r#"spec.containerDefinitions[0].dockerLabels["com.example.team"]"#
+        );
         assert_eq!(JsonPath::root().to_string(), "(top level)");
         assert_eq!(JsonPath::root().index(2).key("a").to_string(), "[2].a");
     }

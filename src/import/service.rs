@@ -12,7 +12,7 @@ use super::names::{
 };
 use super::path::JsonPath;
 use super::typed::{Origin, Target, typed};
-use super::{Imported, Note, Options, quoted, TaskDefinitionRef};
+use super::{Imported, Note, Options, TaskDefinitionRef, quoted};
 use crate::api::{EcsService, EcsServiceSpec};
 
 /// Fields of the ECS `Service` response shape that CreateServiceRequest has no counterpart
@@ -34,7 +34,8 @@ pub const SERVICE_READ_ONLY_FIELDS: &[&str] = &[
 ];
 
 /// Response fields that CreateServiceRequest takes under another name: (response, request).
-pub const SERVICE_MAPPED_FIELDS: &[(&str, &str)] = &[("clusterArn", "cluster"), ("roleArn", "role")];
+pub const SERVICE_MAPPED_FIELDS: &[(&str, &str)] =
+    &[("clusterArn", "cluster"), ("roleArn", "role")];
 
 /// CreateServiceRequest fields that describe-services reports only on the deployments; the
 /// PRIMARY deployment's values are the service's current configuration.
@@ -49,7 +50,10 @@ const EXPECTED: &str = "the output of `aws ecs describe-services` (an object wit
 
 /// Converts a describe-services response (or one service object, or a create-service
 /// response `{"service": …}`) into one EcsService per service.
-pub fn import_services(input: &str, options: &Options) -> Result<Imported<EcsService>, ImportError> {
+pub fn import_services(
+    input: &str,
+    options: &Options,
+) -> Result<Imported<EcsService>, ImportError> {
     let Located { services, failures } = locate(json::parse(input, EXPECTED)?)?;
     let mut notes: Vec<Note> = failures
         .iter()
@@ -66,7 +70,10 @@ pub fn import_services(input: &str, options: &Options) -> Result<Imported<EcsSer
         let where_ = prefix.to_string();
         let object = convert(service, prefix, options, &mut notes)?;
         let name = object.metadata.name.clone().unwrap_or_default();
-        let this = format!("`{where_}` (`{}`)", object.spec.service_name.as_deref().unwrap_or_default());
+        let this = format!(
+            "`{where_}` (`{}`)",
+            object.spec.service_name.as_deref().unwrap_or_default()
+        );
         if let Some(first) = taken.insert(name.clone(), this.clone()) {
             return Err(ImportError::DuplicateName {
                 first,
@@ -91,7 +98,10 @@ fn locate(value: Value) -> Result<Located, ImportError> {
     };
     if top.contains_key("services") {
         reject_unknown_members(&top, &["services", "failures"], "DescribeServicesResponse")?;
-        let failures = top.remove("failures").map(describe_failures).unwrap_or_default();
+        let failures = top
+            .remove("failures")
+            .map(describe_failures)
+            .unwrap_or_default();
         let Some(Value::Array(items)) = top.remove("services") else {
             return Err(ImportError::Shape {
                 expected: EXPECTED,
@@ -105,7 +115,9 @@ fn locate(value: Value) -> Result<Located, ImportError> {
         let mut services = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
             match item {
-                Value::Object(service) => services.push((service, JsonPath::of("services").index(i))),
+                Value::Object(service) => {
+                    services.push((service, JsonPath::of("services").index(i)))
+                }
                 other => {
                     return Err(ImportError::Shape {
                         expected: EXPECTED,
@@ -151,7 +163,9 @@ fn shape_error(value: &Value) -> ImportError {
             .any(|k| m.contains_key(*k))
     });
     let hint = if looks_like_task_definition {
-        Some("this looks like describe-task-definition output: use `ecs-operator import task-definition`")
+        Some(
+            "this looks like describe-task-definition output: use `ecs-operator import task-definition`",
+        )
     } else if value.is_array() {
         Some("pass the whole describe-services output, `{\"services\": [...]}`")
     } else {
@@ -164,7 +178,11 @@ fn shape_error(value: &Value) -> ImportError {
     }
 }
 
-fn reject_unknown_members(top: &Map<String, Value>, known: &[&str], shape: &'static str) -> Result<(), ImportError> {
+fn reject_unknown_members(
+    top: &Map<String, Value>,
+    known: &[&str],
+    shape: &'static str,
+) -> Result<(), ImportError> {
     let fields: Vec<LostField> = top
         .keys()
         .filter(|k| !known.contains(&k.as_str()))
@@ -210,8 +228,11 @@ fn convert(
     options: &Options,
     notes: &mut Vec<Note>,
 ) -> Result<EcsService, ImportError> {
-    let service_arn = service.get("serviceArn").and_then(Value::as_str).map(str::to_owned);
     let mut origin = Origin::new(prefix.clone());
+    let service_arn = service
+        .get("serviceArn")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     if !service.contains_key("serviceName")
         && let Some(name) = service_arn.as_deref().and_then(service_from_arn)
     {
@@ -231,43 +252,26 @@ fn convert(
 
     let lifted = lift_from_primary_deployment(&mut service, &prefix, &mut origin);
     if !lifted.is_empty() {
-        note(format!("took {} from the PRIMARY deployment", quoted(&lifted)));
+        note(format!(
+            "took {} from the PRIMARY deployment",
+            quoted(&lifted)
+        ));
     }
-
     let dropped: Vec<&str> = SERVICE_READ_ONLY_FIELDS
         .iter()
         .copied()
         .filter(|field| service.remove(*field).is_some())
         .collect();
     if !dropped.is_empty() {
-        let from = service_arn.map(|a| format!("imported from {a}; ")).unwrap_or_default();
-        note(format!("{from}dropped read-only fields {}", quoted(&dropped)));
+        let from = service_arn
+            .map(|a| format!("imported from {a}; "))
+            .unwrap_or_default();
+        note(format!(
+            "{from}dropped read-only fields {}",
+            quoted(&dropped)
+        ));
     }
-
-    if let Some(cluster_arn) = service.remove("clusterArn") {
-        let cluster = match &cluster_arn {
-            Value::String(arn) => Value::String(cluster_from_arn(arn).unwrap_or(arn).to_owned()),
-            other => other.clone(),
-        };
-        if !service.contains_key("cluster") {
-            service.insert("cluster".into(), cluster);
-            origin.moved("cluster", prefix.key("clusterArn"));
-        }
-    }
-
-    if let Some(role_arn) = service.remove("roleArn") {
-        match role_arn {
-            Value::String(arn) if is_ecs_service_linked_role(&arn) => note(format!(
-                "left out roleArn {arn}: it is the ECS service-linked role, which ECS uses when `role` is not set"
-            )),
-            role if !service.contains_key("role") => {
-                service.insert("role".into(), role);
-                origin.moved("role", prefix.key("roleArn"));
-            }
-            _ => {}
-        }
-    }
-
+    map_response_names(&mut service, &prefix, &mut origin, &mut note);
     if let Some(Value::String(reference)) = service.get_mut("taskDefinition") {
         let short = short_task_definition(reference, options.task_definition_ref);
         if short != *reference {
@@ -281,11 +285,13 @@ fn convert(
         shape: "CreateServiceRequest",
     };
     let spec: EcsServiceSpec = typed(service, &origin, &target)?;
-
-    let service_name = spec.service_name.clone().ok_or_else(|| ImportError::MissingName {
-        subject: subject.clone(),
-        field: "serviceName",
-    })?;
+    let service_name = spec
+        .service_name
+        .clone()
+        .ok_or_else(|| ImportError::MissingName {
+            subject: subject.clone(),
+            field: "serviceName",
+        })?;
     let name = kubernetes_name(&service_name).ok_or_else(|| ImportError::UnusableName {
         field: "serviceName",
         ecs_name: service_name.clone(),
@@ -298,6 +304,39 @@ fn convert(
     let mut object = EcsService::new(&name, spec);
     object.metadata.namespace.clone_from(&options.namespace);
     Ok(object)
+}
+
+/// `clusterArn` → `cluster` (the name after `cluster/`), `roleArn` → `role` (unless it is
+/// the service-linked role). A request-named field already present wins.
+fn map_response_names(
+    service: &mut Map<String, Value>,
+    prefix: &JsonPath,
+    origin: &mut Origin,
+    note: &mut impl FnMut(String),
+) {
+    for (from, to) in SERVICE_MAPPED_FIELDS {
+        let Some(value) = service.remove(*from) else {
+            continue;
+        };
+        let value = match (*from, value) {
+            ("clusterArn", Value::String(arn)) => {
+                Value::String(cluster_from_arn(&arn).unwrap_or(&arn).to_owned())
+            }
+            ("roleArn", Value::String(arn)) if is_ecs_service_linked_role(&arn) => {
+                note(format!(
+                    "left out roleArn {arn}: it is the ECS service-linked role, which ECS uses when `role` is not set"
+                ));
+                continue;
+            }
+            (_, other) => other,
+        };
+        if service.contains_key(*to) {
+            note(format!("kept `{to}` and left out `{from}`"));
+            continue;
+        }
+        service.insert((*to).to_owned(), value);
+        origin.moved(to, prefix.key(from));
+    }
 }
 
 /// Copies FROM_PRIMARY_DEPLOYMENT fields the service lacks from its PRIMARY deployment.
@@ -319,7 +358,12 @@ fn lift_from_primary_deployment(
     let found: Vec<(&'static str, Value)> = FROM_PRIMARY_DEPLOYMENT
         .iter()
         .filter(|field| !service.contains_key(**field))
-        .filter_map(|field| primary.get(*field).filter(|v| !v.is_null()).map(|v| (*field, v.clone())))
+        .filter_map(|field| {
+            primary
+                .get(*field)
+                .filter(|v| !v.is_null())
+                .map(|v| (*field, v.clone()))
+        })
         .collect();
     let deployment_path = prefix.key("deployments").index(index);
     found

@@ -31,7 +31,10 @@ const EXPECTED: &str = "the output of `aws ecs describe-task-definition` (an obj
 const RESPONSE_MEMBERS: &[&str] = &["taskDefinition", "tags"];
 
 /// Converts a describe-task-definition response (or its `taskDefinition` object alone).
-pub fn import_task_definition(input: &str, options: &Options) -> Result<Imported<TaskDefinition>, ImportError> {
+pub fn import_task_definition(
+    input: &str,
+    options: &Options,
+) -> Result<Imported<TaskDefinition>, ImportError> {
     let Located {
         mut definition,
         prefix,
@@ -44,14 +47,19 @@ pub fn import_task_definition(input: &str, options: &Options) -> Result<Imported
     };
     let mut notes = Vec::new();
 
-    let arn = definition.get("taskDefinitionArn").and_then(Value::as_str).map(str::to_owned);
+    let arn = definition
+        .get("taskDefinitionArn")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let dropped: Vec<&str> = TASK_DEFINITION_READ_ONLY_FIELDS
         .iter()
         .copied()
         .filter(|field| definition.remove(*field).is_some())
         .collect();
     if !dropped.is_empty() {
-        let from = arn.map(|a| format!("imported from {a}; ")).unwrap_or_default();
+        let from = arn
+            .map(|a| format!("imported from {a}; "))
+            .unwrap_or_default();
         notes.push(Note {
             subject: subject.clone(),
             message: format!("{from}dropped read-only fields {}", quoted(&dropped)),
@@ -68,10 +76,13 @@ pub fn import_task_definition(input: &str, options: &Options) -> Result<Imported
     };
     let spec: TaskDefinitionSpec = typed(definition, &origin, &target)?;
 
-    let family = spec.family.clone().ok_or_else(|| ImportError::MissingName {
-        subject: subject.clone(),
-        field: "family",
-    })?;
+    let family = spec
+        .family
+        .clone()
+        .ok_or_else(|| ImportError::MissingName {
+            subject: subject.clone(),
+            field: "family",
+        })?;
     let name = kubernetes_name(&family).ok_or_else(|| ImportError::UnusableName {
         field: "family",
         ecs_name: family.clone(),
@@ -79,7 +90,9 @@ pub fn import_task_definition(input: &str, options: &Options) -> Result<Imported
     if name != family {
         notes.push(Note {
             subject: subject.clone(),
-            message: format!("metadata.name `{name}` derived from the family; spec.family keeps `{family}`"),
+            message: format!(
+                "metadata.name `{name}` derived from the family; spec.family keeps `{family}`"
+            ),
         });
     }
     let mut object = TaskDefinition::new(&name, spec);
@@ -135,7 +148,10 @@ fn locate(value: Value) -> Result<Located, ImportError> {
             }),
         };
     }
-    if ["containerDefinitions", "family", "taskDefinitionArn"].iter().any(|k| top.contains_key(*k)) {
+    if ["containerDefinitions", "family", "taskDefinitionArn"]
+        .iter()
+        .any(|k| top.contains_key(*k))
+    {
         return Ok(Located {
             definition: top,
             prefix: JsonPath::root(),
@@ -152,7 +168,9 @@ fn shape_error(value: &Value) -> ImportError {
     ImportError::Shape {
         expected: EXPECTED,
         found: json::describe(value),
-        hint: looks_like_services.then_some("this looks like describe-services output: use `ecs-operator import service`"),
+        hint: looks_like_services.then_some(
+            "this looks like describe-services output: use `ecs-operator import service`",
+        ),
     }
 }
 

@@ -103,7 +103,12 @@ fn step_of(segment: &serde_path_to_error::Segment) -> Step {
 }
 
 /// Collects every path of `input` that is missing from, or different in, `output`.
-pub fn compare(input: &Value, output: &Value, at: &JsonPath, losses: &mut Vec<(JsonPath, LossKind)>) {
+pub fn compare(
+    input: &Value,
+    output: &Value,
+    at: &JsonPath,
+    losses: &mut Vec<(JsonPath, LossKind)>,
+) {
     match (input, output) {
         (Value::Object(a), Value::Object(b)) => {
             for (key, value) in a {
@@ -155,19 +160,27 @@ mod tests {
 
     fn run(spec: Value) -> Result<Outer, ImportError> {
         let mut origin = Origin::new(JsonPath::of("services").index(1));
-        origin.moved("cluster", JsonPath::of("services").index(1).key("clusterArn"));
+        origin.moved(
+            "cluster",
+            JsonPath::of("services").index(1).key("clusterArn"),
+        );
         let target = Target {
             subject: "service `api`",
             shape: "CreateServiceRequest",
         };
-        let Value::Object(map) = spec else { unreachable!() };
+        let Value::Object(map) = spec else {
+            unreachable!()
+        };
         typed(map, &origin, &target)
     }
 
     #[test]
     fn unknown_fields_are_reported_with_both_paths() {
-        let err = run(json!({"items": [{"cpu": 1}, {"cpu": 2, "foo": true}], "bar": 1})).unwrap_err();
-        let ImportError::UnknownFields { fields, .. } = &err else { panic!("{err:?}") };
+        let err =
+            run(json!({"items": [{"cpu": 1}, {"cpu": 2, "foo": true}], "bar": 1})).unwrap_err();
+        let ImportError::UnknownFields { fields, .. } = &err else {
+            panic!("{err:?}")
+        };
         let shown: Vec<String> = fields.iter().map(ToString::to_string).collect();
         assert_eq!(
             shown,
@@ -187,7 +200,11 @@ mod tests {
              invalid type: string \"x\", expected i32"
         );
         let err = run(json!({"items": [], "cluster": 5})).unwrap_err();
-        assert!(err.to_string().contains("(input: `services[1].clusterArn`)"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("(input: `services[1].clusterArn`)"),
+            "{err}"
+        );
     }
 
     #[test]

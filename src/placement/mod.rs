@@ -28,22 +28,29 @@
 //! snapshot from Nodes and Pods.
 
 mod constraint;
+mod daemon;
 mod failure;
+#[cfg(test)]
+mod fixtures;
+pub mod kube_adapter;
 pub mod labels;
 mod model;
 mod place;
 mod ports;
 pub mod query;
+mod quantity;
 mod ranking;
 mod request;
 pub mod reservation;
 mod rng;
+mod scale_in;
 mod snapshot;
 mod strategy;
 mod tie_index;
 mod working;
 
 pub use constraint::{Constraint, ConstraintError, MAX_CONSTRAINTS};
+pub use daemon::DaemonPlan;
 pub use failure::{FailureReason, InstanceRejection, PlacementFailure, Shortfall};
 pub use model::{ContainerInstance, ExistingTask, HostPort, InstanceStatus, Protocol, Resources};
 pub use place::PlacementOutcome;
@@ -56,6 +63,7 @@ pub use request::{
     Placement, PlacementRequest, PortRequest, RequestError, RequiredAttribute, TaskKind,
     family_group, service_group,
 };
+pub use scale_in::ScaleInRequest;
 pub use snapshot::Snapshot;
 pub use strategy::{
     BinpackField, MAX_STRATEGIES, SpreadField, Strategy, StrategyError, default_service_strategies,

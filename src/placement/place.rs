@@ -100,3 +100,6 @@ mod oracle {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -21,13 +21,6 @@ pub(crate) struct InstanceRecord {
 }
 
 impl InstanceRecord {
-    pub(crate) fn group_count(&self, group: &str) -> u32 {
-        self.groups
-            .iter()
-            .find(|(g, _)| &**g == group)
-            .map_or(0, |(_, n)| *n)
-    }
-
     fn add_group(&mut self, group: &Arc<str>) {
         match self.groups.iter_mut().find(|(g, _)| g == group) {
             Some((_, n)) => *n += 1,

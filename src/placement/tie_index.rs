@@ -31,6 +31,7 @@ impl TieIndex {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -112,7 +113,7 @@ impl TieIndex {
         None
     }
 
-    /// Every indexed instance whose full key equals the best one (test oracle support).
+    /// Every indexed instance.
     #[cfg(test)]
     pub(crate) fn all(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.slot_of.len()).filter(|&i| self.contains(i))

@@ -8,7 +8,9 @@ use ecs_operator::import::{self, Options};
 use crate::support::{TestNamespace, yaml_documents};
 
 fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/import").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/import")
+        .join(name)
 }
 
 fn read(name: &str) -> String {
@@ -16,8 +18,8 @@ fn read(name: &str) -> String {
 }
 
 fn task_definition_yaml(file: &str) -> String {
-    let imported =
-        import::import_task_definition(&read(file), &Options::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let imported = import::import_task_definition(&read(file), &Options::default())
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
     import::to_yaml(&imported.objects).expect("YAML")
 }
 
@@ -33,7 +35,10 @@ async fn assert_task_definition_accepted(file: &str) {
     let sent = yaml_documents(&yaml);
     assert_eq!(applied.len(), sent.len());
     for (object, manifest) in applied.iter().zip(&sent) {
-        assert_eq!(object.data["spec"], manifest["spec"], "{file}: the stored spec differs");
+        assert_eq!(
+            object.data["spec"], manifest["spec"],
+            "{file}: the stored spec differs"
+        );
     }
     ns.cleanup().await;
 }
@@ -92,7 +97,11 @@ async fn imported_services_are_accepted_with_their_task_definitions() {
         ]
     );
     for (object, manifest) in applied.iter().zip(yaml_documents(&yaml)) {
-        assert_eq!(object.data["spec"], manifest["spec"], "the stored spec of {:?} differs", object.metadata.name);
+        assert_eq!(
+            object.data["spec"], manifest["spec"],
+            "the stored spec of {:?} differs",
+            object.metadata.name
+        );
     }
     ns.cleanup().await;
 }

@@ -7,3 +7,4 @@ mod admission;
 mod crds;
 mod examples;
 mod subresources;
+mod task_definitions;

@@ -197,3 +197,55 @@ fn rand_suffix() -> u32 {
     );
     h.finish() as u32
 }
+
+static OPERATOR: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+
+/// Starts the operator (all controllers) once per test process, in-process on its own
+/// thread and runtime, against the test control plane. Tests share it: each works in its
+/// own namespace.
+pub async fn ensure_operator() {
+    ensure_crds().await;
+    OPERATOR.get_or_init(|| {
+        std::thread::Builder::new()
+            .name("ecs-operator".into())
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("operator runtime");
+                runtime.block_on(async {
+                    let client = client().await;
+                    let config = ecs_operator::controllers::OperatorConfig::default();
+                    if let Err(e) = ecs_operator::controllers::run(client, config).await {
+                        panic!("operator stopped: {e:#}");
+                    }
+                });
+            })
+            .expect("spawn operator thread");
+    });
+}
+
+/// Polls `get` until `check` accepts the object or `deadline` passes; returns the last
+/// object seen (for the assertion message).
+pub async fn wait_for_object(
+    api: &Api<DynamicObject>,
+    name: &str,
+    deadline: Duration,
+    check: impl Fn(&DynamicObject) -> bool,
+) -> Result<DynamicObject, String> {
+    let start = tokio::time::Instant::now();
+    let mut last = None;
+    loop {
+        if let Ok(Some(obj)) = api.get_opt(name).await {
+            if check(&obj) {
+                return Ok(obj);
+            }
+            last = Some(obj);
+        }
+        if start.elapsed() > deadline {
+            return Err(format!("{name} did not reach the expected state within {deadline:?}; last seen: {:?}", last.map(|o| o.data)));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -53,7 +53,11 @@ async fn reconcile(td: Arc<TaskDefinition>, ctx: Ctx) -> Result<Action, Error> {
         Some(owner) => Err(Error::FamilyConflict { family: family.clone(), owner }),
         None => register(&ctx, &td, &namespace, &family).await,
     };
-    let revisions = list_revisions(&ctx, &namespace, &family).await?;
+    // A refused duplicate reports no revision: the family's revisions are not its own.
+    let revisions = match &outcome {
+        Err(Error::FamilyConflict { .. }) => Vec::new(),
+        _ => list_revisions(&ctx, &namespace, &family).await?,
+    };
     let latest = revisions.iter().max_by_key(|r| r.number);
     let new_status = status::compute(&td, &ctx.config.arns(), &family, latest, outcome.as_ref().err());
     status::write_if_changed(&ctx, &td, new_status).await?;

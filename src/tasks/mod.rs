@@ -1,0 +1,8 @@
+//! Tasks are Pods. This module is pure: it reads ECS task state out of a Pod
+//! (`observe`) and builds the Pod of a task (`pod`). The controllers decide what to do.
+
+pub mod observe;
+pub mod pod;
+
+pub use observe::{ContainerState, LastStatus, StopCode, TaskObservation, TaskStop, observe};
+pub use pod::{TaskPod, build_pod, new_task_id};
