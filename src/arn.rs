@@ -11,7 +11,10 @@ pub struct ArnContext {
 
 impl Default for ArnContext {
     fn default() -> Self {
-        Self { region: "local".into(), account: "000000000000".into() }
+        Self {
+            region: "local".into(),
+            account: "000000000000".into(),
+        }
     }
 }
 
@@ -78,13 +81,18 @@ pub fn parse_task_definition_ref(s: &str) -> Result<TaskDefinitionRef, String> {
     };
     let valid = !family.is_empty()
         && family.len() <= 255
-        && family.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && family
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !valid {
         return Err(format!(
             "{s:?}: a task definition family is 1-255 letters, numbers, hyphens and underscores"
         ));
     }
-    Ok(TaskDefinitionRef { family: family.to_string(), revision })
+    Ok(TaskDefinitionRef {
+        family: family.to_string(),
+        revision,
+    })
 }
 
 /// The cluster name from `name` or `arn:...:cluster/name`.
@@ -107,9 +115,20 @@ mod tests {
             ("My_App-2:10", "My_App-2", Some(10)),
         ] {
             let r = parse_task_definition_ref(input).unwrap();
-            assert_eq!((r.family.as_str(), r.revision), (family, revision), "{input}");
+            assert_eq!(
+                (r.family.as_str(), r.revision),
+                (family, revision),
+                "{input}"
+            );
         }
-        for bad in ["", "web:x", "web:0", "we b", "arn:aws:ecs:r:a:service/x", "web:1:2"] {
+        for bad in [
+            "",
+            "web:x",
+            "web:0",
+            "we b",
+            "arn:aws:ecs:r:a:service/x",
+            "web:1:2",
+        ] {
             assert!(parse_task_definition_ref(bad).is_err(), "{bad}");
         }
     }

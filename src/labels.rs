@@ -44,10 +44,15 @@ pub const STARTED_BY_ANNOTATION: &str = "ecs.operator.dev/started-by";
 pub fn label_value(s: &str) -> String {
     let valid = !s.is_empty()
         && s.len() <= 63
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && s.starts_with(|c: char| c.is_ascii_alphanumeric())
         && s.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if valid { s.to_string() } else { format!("h-{}", short_hash(s)) }
+    if valid {
+        s.to_string()
+    } else {
+        format!("h-{}", short_hash(s))
+    }
 }
 
 /// A DNS-1123 label made from an ECS name: lowercase, `_` → `-`, other characters dropped,
@@ -67,7 +72,11 @@ pub fn dns_label(s: &str, max: usize) -> String {
     let room = max.saturating_sub(hash.len() + 1);
     base.truncate(room);
     let base = base.trim_matches('-');
-    if base.is_empty() { format!("x-{hash}") } else { format!("{base}-{hash}") }
+    if base.is_empty() {
+        format!("x-{hash}")
+    } else {
+        format!("{base}-{hash}")
+    }
 }
 
 /// 16 hex characters of SHA-256: stable across processes and versions.
@@ -97,7 +106,11 @@ mod tests {
         assert_ne!(a, b);
         for s in [a, b, dns_label("__", 40), dns_label(&"Z".repeat(300), 40)] {
             assert!(s.len() <= 40, "{s}");
-            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{s}");
+            assert!(
+                s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{s}"
+            );
             assert!(!s.starts_with('-') && !s.ends_with('-'), "{s}");
         }
     }

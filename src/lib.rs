@@ -8,4 +8,6 @@ pub mod import;
 pub mod labels;
 pub mod placement;
 pub mod registry;
+pub mod rollout;
 pub mod tasks;
+pub mod translate;

@@ -15,16 +15,31 @@ const INPUT_ERROR: u8 = 2;
 #[derive(Subcommand)]
 pub enum ImportCommand {
     /// Convert `aws ecs describe-task-definition` output into a TaskDefinition manifest.
+    ///
+    /// Takes the whole response or its `taskDefinition` object. Read-only fields
+    /// (taskDefinitionArn, revision, status, requiresAttributes, compatibilities, registeredAt,
+    /// registeredBy, deregisteredAt, deleteRequestedAt) are dropped and listed on stderr; the
+    /// response's `tags` become spec.tags. metadata.name is the family made DNS-1123
+    /// (lowercase, `_` → `-`); spec.family keeps the ECS name. Any other field that is not
+    /// part of RegisterTaskDefinitionRequest is an error. Exit code 2 on bad input.
     TaskDefinition {
         #[command(flatten)]
         input: InputArgs,
     },
     /// Convert `aws ecs describe-services` output into EcsService manifests.
+    ///
+    /// Takes the whole response (one YAML document per service), one service object, or a
+    /// create-service response. Response-only fields (serviceArn, status, counts, deployments,
+    /// events, createdAt, …) are dropped and listed on stderr; clusterArn becomes cluster (the
+    /// name), roleArn becomes role (left out if it is the ECS service-linked role);
+    /// serviceConnectConfiguration, volumeConfigurations and vpcLatticeConfigurations come
+    /// from the PRIMARY deployment. metadata.name is the service name made DNS-1123;
+    /// spec.serviceName keeps the ECS name. Any other field that is not part of
+    /// CreateServiceRequest is an error. Exit code 2 on bad input.
     Service {
         #[command(flatten)]
         input: InputArgs,
-        /// How the services refer to their task definition: `revision` = family:revision from
-        /// the ARN (web:7); `family` = the latest ACTIVE revision (web); `arn` = unchanged.
+        /// How the services refer to their task definition.
         #[arg(long, value_enum, default_value_t = RefMode::Revision)]
         task_definition_ref: RefMode,
     },
@@ -42,8 +57,13 @@ pub struct InputArgs {
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum RefMode {
+    /// family:revision from the ARN (web-app:14), the revision the service ran.
     Revision,
+    /// The family alone (web-app): its latest ACTIVE revision. Use it when the task
+    /// definitions are imported too, as their revisions restart at 1 in the cluster.
     Family,
+    /// The value as ECS printed it (usually the full ARN; the operator ignores its
+    /// region and account).
     Arn,
 }
 

@@ -32,6 +32,9 @@ impl Default for OperatorConfig {
 
 impl OperatorConfig {
     pub fn arns(&self) -> ArnContext {
-        ArnContext { region: self.region.clone(), account: self.account_id.clone() }
+        ArnContext {
+            region: self.region.clone(),
+            account: self.account_id.clone(),
+        }
     }
 }

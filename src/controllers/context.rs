@@ -27,6 +27,7 @@ pub struct Stores {
 
 pub struct Context {
     pub client: Client,
+    pub expectations: super::expectations::Expectations,
     pub config: OperatorConfig,
     pub recorder: Recorder,
     pub stores: Stores,
@@ -34,9 +35,18 @@ pub struct Context {
 
 impl Context {
     pub fn new(client: Client, config: OperatorConfig, stores: Stores) -> Arc<Self> {
-        let reporter = Reporter { controller: config.manager.clone(), instance: std::env::var("POD_NAME").ok() };
+        let reporter = Reporter {
+            controller: config.manager.clone(),
+            instance: std::env::var("POD_NAME").ok(),
+        };
         let recorder = Recorder::new(client.clone(), reporter);
-        Arc::new(Self { client, config, recorder, stores })
+        Arc::new(Self {
+            client,
+            config,
+            recorder,
+            stores,
+            expectations: Default::default(),
+        })
     }
 
     /// Publishes an Event about `obj`; failures are logged, never fatal (an Event is a

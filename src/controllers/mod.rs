@@ -4,6 +4,8 @@
 
 pub mod config;
 pub mod context;
+pub mod ecs_service;
+pub mod expectations;
 pub mod task_definition;
 
 use std::sync::Arc;
@@ -37,15 +39,27 @@ where
 
 impl<K> SharedWatch<K>
 where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
+    K: Resource<DynamicType = ()>
+        + Clone
+        + DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
 {
     fn new() -> Self {
         let (store, writer) = reflector::store_shared(SUBSCRIBER_BUFFER);
-        Self { store, writer: Some(writer) }
+        Self {
+            store,
+            writer: Some(writer),
+        }
     }
 
     fn subscribe(&self) -> ReflectHandle<K> {
-        self.writer.as_ref().and_then(|w| w.subscribe()).expect("shared store")
+        self.writer
+            .as_ref()
+            .and_then(|w| w.subscribe())
+            .expect("shared store")
     }
 
     /// Spawns the watch; managedFields are stripped before caching (memory).
@@ -73,15 +87,29 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     let mut nodes = SharedWatch::<Node>::new();
     let mut clusters = SharedWatch::<EcsCluster>::new();
 
+    let mut services = SharedWatch::<crate::api::EcsService>::new();
     let td_events = task_definitions.subscribe();
+    let service_triggers = ecs_service::Triggers {
+        services: services.subscribe(),
+        pods: pods.subscribe(),
+        nodes: nodes.subscribe(),
+        revisions: revisions.subscribe(),
+    };
 
     let managed = format!("{MANAGED_BY_LABEL}={MANAGED_BY}");
     task_definitions.spawn(Api::all(client.clone()), watcher::Config::default());
-    revisions.spawn(Api::all(client.clone()), watcher::Config::default().labels(&managed));
+    revisions.spawn(
+        Api::all(client.clone()),
+        watcher::Config::default().labels(&managed),
+    );
     // Every pod: placement subtracts the requests of everyone's pods on a container instance.
     pods.spawn(Api::all(client.clone()), watcher::Config::default());
-    nodes.spawn(Api::all(client.clone()), watcher::Config::default().labels(CLUSTER_LABEL));
+    nodes.spawn(
+        Api::all(client.clone()),
+        watcher::Config::default().labels(CLUSTER_LABEL),
+    );
     clusters.spawn(Api::all(client.clone()), watcher::Config::default());
+    services.spawn(Api::all(client.clone()), watcher::Config::default());
 
     let stores = Stores {
         task_definitions: task_definitions.store.clone(),
@@ -92,18 +120,34 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     };
     // Reconciling on a partial cache could create duplicates: wait for every initial list.
     for (name, ready) in [
-        ("taskdefinitions", stores.task_definitions.wait_until_ready().await.is_ok()),
-        ("controllerrevisions", stores.revisions.wait_until_ready().await.is_ok()),
+        (
+            "taskdefinitions",
+            stores.task_definitions.wait_until_ready().await.is_ok(),
+        ),
+        (
+            "controllerrevisions",
+            stores.revisions.wait_until_ready().await.is_ok(),
+        ),
         ("pods", stores.pods.wait_until_ready().await.is_ok()),
         ("nodes", stores.nodes.wait_until_ready().await.is_ok()),
-        ("ecsclusters", stores.clusters.wait_until_ready().await.is_ok()),
+        (
+            "ecsclusters",
+            stores.clusters.wait_until_ready().await.is_ok(),
+        ),
     ] {
         anyhow::ensure!(ready, "the {name} watch stopped before its first list");
     }
     tracing::info!("caches synced; starting controllers");
     let ctx = Context::new(client, config, stores);
 
-    task_definition::controller(ctx.clone(), td_events).await;
+    anyhow::ensure!(
+        services.store.wait_until_ready().await.is_ok(),
+        "the ecsservices watch stopped"
+    );
+    tokio::join!(
+        task_definition::controller(ctx.clone(), td_events),
+        ecs_service::controller(ctx.clone(), services.store.clone(), service_triggers),
+    );
     Ok(())
 }
 

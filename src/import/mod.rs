@@ -1,15 +1,24 @@
 //! `ecs-operator import`, the pure part: ECS JSON as `aws ecs describe-task-definition` and
 //! `aws ecs describe-services` print it → TaskDefinition / EcsService objects → YAML.
 //!
-//! Read-only response fields are dropped (and reported as notes); response fields that have
-//! a request counterpart are mapped (`clusterArn` → `cluster`, `roleArn` → `role`); any other
-//! field the typed spec cannot carry is an error, never a silent drop.
+//! - Read-only response fields (the ECS response shape minus the request shape) are dropped
+//!   and reported as [`Note`]s; response fields with a request counterpart are mapped
+//!   (`clusterArn` → `cluster`, `roleArn` → `role`, response-level `tags` → `spec.tags`,
+//!   the PRIMARY deployment's `serviceConnectConfiguration` / `volumeConfigurations` /
+//!   `vpcLatticeConfigurations` → the service spec).
+//! - Every other field must survive deserialization into the typed spec and back; one that
+//!   does not is an error naming its path, never a silent drop.
+//! - metadata.name is the ECS name made DNS-1123 ([`kubernetes_name`]); the ECS name stays
+//!   in `spec.family` / `spec.serviceName`. No namespace unless [`Options::namespace`].
+//! - A service's `taskDefinition` ARN becomes `family:revision` by default
+//!   ([`TaskDefinitionRef`]).
 
 mod error;
 mod json;
 mod names;
 mod path;
 mod service;
+mod strip;
 mod task_definition;
 mod typed;
 

@@ -1,5 +1,7 @@
 //! ECS names and ARNs → Kubernetes names and ECS short references.
 
+use super::error::ImportError;
+
 /// The longest DNS-1123 subdomain, the limit of `metadata.name` for custom resources.
 const MAX_NAME: usize = 253;
 
@@ -23,6 +25,29 @@ pub fn kubernetes_name(ecs_name: &str) -> Option<String> {
     let truncated = &trimmed[..trimmed.len().min(MAX_NAME)];
     let name = truncated.trim_end_matches('-');
     (!name.is_empty()).then(|| name.to_owned())
+}
+
+/// metadata.name for an object whose ECS name is `ecs_name` (the `field` of `subject`), and
+/// a note when the two differ.
+pub fn metadata_name(
+    ecs_name: Option<&str>,
+    subject: &str,
+    field: &'static str,
+) -> Result<(String, Option<String>), ImportError> {
+    let ecs_name = ecs_name.ok_or_else(|| ImportError::MissingName {
+        subject: subject.to_owned(),
+        field,
+    })?;
+    let name = kubernetes_name(ecs_name).ok_or_else(|| ImportError::UnusableName {
+        field,
+        ecs_name: ecs_name.to_owned(),
+    })?;
+    let note = (name != ecs_name).then(|| {
+        format!(
+            "metadata.name `{name}` derived from {field} `{ecs_name}`, which spec.{field} keeps"
+        )
+    });
+    Ok((name, note))
 }
 
 /// The resource part of an ARN (`task-definition/web:3` of

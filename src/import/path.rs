@@ -45,14 +45,6 @@ impl JsonPath {
         Self(steps)
     }
 
-    pub fn is_root(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn steps(&self) -> &[Step] {
-        &self.0
-    }
-
     /// The path without its first step (and that step), if it has one.
     pub fn split_first(&self) -> Option<(&Step, JsonPath)> {
         self.0

@@ -7,10 +7,11 @@ use serde_json::{Map, Value};
 use super::error::{ImportError, LossKind, LostField};
 use super::json;
 use super::names::{
-    cluster_from_arn, family_of, is_ecs_service_linked_role, kubernetes_name, service_from_arn,
+    cluster_from_arn, family_of, is_ecs_service_linked_role, metadata_name, service_from_arn,
     task_definition_from_arn,
 };
 use super::path::JsonPath;
+use super::strip::drop_read_only;
 use super::typed::{Origin, Target, typed};
 use super::{Imported, Note, Options, TaskDefinitionRef, quoted};
 use crate::api::{EcsService, EcsServiceSpec};
@@ -257,27 +258,30 @@ fn convert(
             quoted(&lifted)
         ));
     }
-    let dropped: Vec<&str> = SERVICE_READ_ONLY_FIELDS
-        .iter()
-        .copied()
-        .filter(|field| service.remove(*field).is_some())
-        .collect();
-    if !dropped.is_empty() {
-        let from = service_arn
-            .map(|a| format!("imported from {a}; "))
-            .unwrap_or_default();
-        note(format!(
-            "{from}dropped read-only fields {}",
-            quoted(&dropped)
-        ));
+    if let Some(message) = drop_read_only(&mut service, SERVICE_READ_ONLY_FIELDS, "serviceArn") {
+        note(message);
     }
     map_response_names(&mut service, &prefix, &mut origin, &mut note);
     if let Some(Value::String(reference)) = service.get_mut("taskDefinition") {
         let short = short_task_definition(reference, options.task_definition_ref);
+        let mut message = Vec::new();
         if short != *reference {
-            note(format!("taskDefinition {reference} → {short}"));
-            *reference = short;
+            message.push(format!("taskDefinition {reference} → {short}"));
         }
+        // The operator numbers a family's revisions from 1, so an ECS revision number only
+        // resolves once that many revisions exist in the namespace.
+        if options.task_definition_ref == TaskDefinitionRef::Revision && short != family_of(&short)
+        {
+            message.push(format!(
+                "`{short}` pins a revision, which must exist in the namespace (a task definition \
+                 imported into a new namespace starts at revision 1; `--task-definition-ref family` \
+                 follows the latest instead)"
+            ));
+        }
+        if !message.is_empty() {
+            note(message.join("; "));
+        }
+        *reference = short;
     }
 
     let target = Target {
@@ -285,21 +289,9 @@ fn convert(
         shape: "CreateServiceRequest",
     };
     let spec: EcsServiceSpec = typed(service, &origin, &target)?;
-    let service_name = spec
-        .service_name
-        .clone()
-        .ok_or_else(|| ImportError::MissingName {
-            subject: subject.clone(),
-            field: "serviceName",
-        })?;
-    let name = kubernetes_name(&service_name).ok_or_else(|| ImportError::UnusableName {
-        field: "serviceName",
-        ecs_name: service_name.clone(),
-    })?;
-    if name != service_name {
-        note(format!(
-            "metadata.name `{name}` derived from the service name; spec.serviceName keeps `{service_name}`"
-        ));
+    let (name, name_note) = metadata_name(spec.service_name.as_deref(), &subject, "serviceName")?;
+    if let Some(message) = name_note {
+        note(message);
     }
     let mut object = EcsService::new(&name, spec);
     object.metadata.namespace.clone_from(&options.namespace);

@@ -4,10 +4,11 @@ use serde_json::{Map, Value};
 
 use super::error::{ImportError, LossKind, LostField};
 use super::json;
-use super::names::kubernetes_name;
+use super::names::metadata_name;
 use super::path::JsonPath;
+use super::strip::drop_read_only;
 use super::typed::{Origin, Target, typed};
-use super::{Imported, Note, Options, quoted};
+use super::{Imported, Note, Options};
 use crate::api::{TaskDefinition, TaskDefinitionSpec};
 
 /// Fields of the ECS `TaskDefinition` response shape that RegisterTaskDefinitionRequest
@@ -47,22 +48,14 @@ pub fn import_task_definition(
     };
     let mut notes = Vec::new();
 
-    let arn = definition
-        .get("taskDefinitionArn")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let dropped: Vec<&str> = TASK_DEFINITION_READ_ONLY_FIELDS
-        .iter()
-        .copied()
-        .filter(|field| definition.remove(*field).is_some())
-        .collect();
-    if !dropped.is_empty() {
-        let from = arn
-            .map(|a| format!("imported from {a}; "))
-            .unwrap_or_default();
+    if let Some(message) = drop_read_only(
+        &mut definition,
+        TASK_DEFINITION_READ_ONLY_FIELDS,
+        "taskDefinitionArn",
+    ) {
         notes.push(Note {
             subject: subject.clone(),
-            message: format!("{from}dropped read-only fields {}", quoted(&dropped)),
+            message,
         });
     }
 
@@ -76,24 +69,9 @@ pub fn import_task_definition(
     };
     let spec: TaskDefinitionSpec = typed(definition, &origin, &target)?;
 
-    let family = spec
-        .family
-        .clone()
-        .ok_or_else(|| ImportError::MissingName {
-            subject: subject.clone(),
-            field: "family",
-        })?;
-    let name = kubernetes_name(&family).ok_or_else(|| ImportError::UnusableName {
-        field: "family",
-        ecs_name: family.clone(),
-    })?;
-    if name != family {
-        notes.push(Note {
-            subject: subject.clone(),
-            message: format!(
-                "metadata.name `{name}` derived from the family; spec.family keeps `{family}`"
-            ),
-        });
+    let (name, note) = metadata_name(spec.family.as_deref(), &subject, "family")?;
+    if let Some(message) = note {
+        notes.push(Note { subject, message });
     }
     let mut object = TaskDefinition::new(&name, spec);
     object.metadata.namespace.clone_from(&options.namespace);

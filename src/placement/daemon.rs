@@ -36,9 +36,9 @@ impl Snapshot {
             let record = &self.instances[i];
             let has_task = working.group_count[i] > 0;
             let shortfalls = working.diagnose(i);
-            let disqualified = shortfalls.iter().any(|s| {
-                matches!(s.reason, FailureReason::Attribute | FailureReason::MemberOf)
-            });
+            let disqualified = shortfalls
+                .iter()
+                .any(|s| matches!(s.reason, FailureReason::Attribute | FailureReason::MemberOf));
             if record.info.status == InstanceStatus::Draining || (has_task && disqualified) {
                 plan.stop.extend(
                     self.tasks_of_group(&request.group)
@@ -69,3 +69,6 @@ impl Snapshot {
         Ok(plan)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -37,7 +37,9 @@ impl FailureReason {
     pub fn is_capacity(&self) -> bool {
         matches!(
             self,
-            FailureReason::ResourceCpu | FailureReason::ResourceMemory | FailureReason::ResourcePorts
+            FailureReason::ResourceCpu
+                | FailureReason::ResourceMemory
+                | FailureReason::ResourcePorts
         )
     }
 
@@ -46,7 +48,9 @@ impl FailureReason {
     /// **[inferred: ECS does not document how it picks the closest match]**.
     fn distance(&self) -> u8 {
         match self {
-            FailureReason::ResourceCpu | FailureReason::ResourceMemory | FailureReason::ResourcePorts => 0,
+            FailureReason::ResourceCpu
+            | FailureReason::ResourceMemory
+            | FailureReason::ResourcePorts => 0,
             FailureReason::DistinctInstance => 1,
             FailureReason::MemberOf => 2,
             FailureReason::Attribute => 3,
@@ -188,7 +192,13 @@ mod tests {
                 (Arc::from("b"), vec![s(FailureReason::MemberOf)]),
                 (Arc::from("d"), vec![s(FailureReason::ResourceMemory)]),
                 (Arc::from("c"), vec![s(FailureReason::ResourceMemory)]),
-                (Arc::from("e"), vec![s(FailureReason::ResourceCpu), s(FailureReason::ResourceMemory)]),
+                (
+                    Arc::from("e"),
+                    vec![
+                        s(FailureReason::ResourceCpu),
+                        s(FailureReason::ResourceMemory),
+                    ],
+                ),
             ],
         );
         assert_eq!(failure.closest.as_ref().unwrap().instance.as_ref(), "c");
@@ -204,16 +214,32 @@ mod tests {
     #[test]
     fn event_wording_per_reason() {
         let cases = [
-            (FailureReason::ResourceCpu, "has insufficient CPU units available."),
-            (FailureReason::ResourceMemory, "has insufficient memory available."),
-            (FailureReason::ResourcePorts, "is already using a port required by your task."),
+            (
+                FailureReason::ResourceCpu,
+                "has insufficient CPU units available.",
+            ),
+            (
+                FailureReason::ResourceMemory,
+                "has insufficient memory available.",
+            ),
+            (
+                FailureReason::ResourcePorts,
+                "is already using a port required by your task.",
+            ),
             (FailureReason::Agent, "encountered error \"AGENT\"."),
             (FailureReason::Attribute, "encountered error \"ATTRIBUTE\"."),
-            (FailureReason::MemberOf, "encountered error \"MemberOf placement constraint unsatisfied\"."),
-            (FailureReason::DistinctInstance, "encountered error \"DistinctInstance placement constraint unsatisfied\"."),
+            (
+                FailureReason::MemberOf,
+                "encountered error \"MemberOf placement constraint unsatisfied\".",
+            ),
+            (
+                FailureReason::DistinctInstance,
+                "encountered error \"DistinctInstance placement constraint unsatisfied\".",
+            ),
         ];
         for (reason, clause) in cases {
-            let f = PlacementFailure::from_diagnoses(1, vec![(Arc::from("node-1"), vec![s(reason)])]);
+            let f =
+                PlacementFailure::from_diagnoses(1, vec![(Arc::from("node-1"), vec![s(reason)])]);
             assert_eq!(
                 f.service_event("web"),
                 format!(
@@ -223,6 +249,10 @@ mod tests {
             );
         }
         let empty = PlacementFailure::from_diagnoses(1, Vec::new());
-        assert!(empty.message().ends_with("Reason: No Container Instances were found in your cluster."));
+        assert!(
+            empty
+                .message()
+                .ends_with("Reason: No Container Instances were found in your cluster.")
+        );
     }
 }

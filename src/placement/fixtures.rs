@@ -5,7 +5,8 @@ use super::model::{ContainerInstance, ExistingTask, HostPort, InstanceStatus, Re
 
 /// An ACTIVE, connected instance `id` in `zone` with `cpu` units and `memory` MiB free.
 pub(crate) fn node(id: &str, zone: &str, cpu: u64, memory: u64) -> ContainerInstance {
-    ContainerInstance::new(id, Resources::new(cpu, memory)).with_attribute(ATTR_AVAILABILITY_ZONE, zone)
+    ContainerInstance::new(id, Resources::new(cpu, memory))
+        .with_attribute(ATTR_AVAILABILITY_ZONE, zone)
 }
 
 /// `per_zone` roomy nodes in each of `zones`, named `<zone>-<n>`.
@@ -39,7 +40,9 @@ pub(crate) fn task(id: &str, instance: &str, group: &str, reservation: Resources
 }
 
 /// How many placements landed on each instance id.
-pub(crate) fn per_instance(outcome: &super::PlacementOutcome) -> std::collections::BTreeMap<String, usize> {
+pub(crate) fn per_instance(
+    outcome: &super::PlacementOutcome,
+) -> std::collections::BTreeMap<String, usize> {
     let mut counts = std::collections::BTreeMap::new();
     for p in &outcome.placements {
         *counts.entry(p.instance.to_string()).or_insert(0) += 1;

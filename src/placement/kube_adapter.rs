@@ -24,7 +24,9 @@ use super::labels::{
     ATTR_OS_TYPE, ATTRIBUTE_LABEL_PREFIX, CLUSTER_LABEL, DRAINING, FAMILY_KEY, GROUP_KEY,
     INSTANCE_STATUS_LABEL, INSTANCE_TYPE_LABEL, OS_LABEL, ZONE_LABEL,
 };
-use super::model::{ContainerInstance, ExistingTask, HostPort, InstanceStatus, Protocol, Resources};
+use super::model::{
+    ContainerInstance, ExistingTask, HostPort, InstanceStatus, Protocol, Resources,
+};
 use super::ports::{ECS_DEFAULT_RESERVED_TCP_PORTS, PortSet};
 use super::quantity::{Round, to_millis, to_units};
 use super::reservation::{MIB, millicores_to_cpu_units, millicores_to_cpu_units_ceil};
@@ -90,7 +92,10 @@ pub fn snapshot_from_cluster<'a>(
         let pods = pods_by_node.get(name).map(Vec::as_slice).unwrap_or(&[]);
         Some(container_instance(node, pods, options))
     });
-    let tasks = pods_by_node.values().flatten().filter_map(|p| existing_task(p));
+    let tasks = pods_by_node
+        .values()
+        .flatten()
+        .filter_map(|p| existing_task(p));
     // HashMap order is arbitrary; tasks are sorted so snapshots (and seeded decisions) are
     // reproducible.
     let mut tasks: Vec<ExistingTask> = tasks.collect();
@@ -100,7 +105,11 @@ pub fn snapshot_from_cluster<'a>(
 }
 
 /// One node as a container instance; `pods` are the non-terminal pods bound to it.
-pub fn container_instance(node: &Node, pods: &[&Pod], options: &AdapterOptions) -> ContainerInstance {
+pub fn container_instance(
+    node: &Node,
+    pods: &[&Pod],
+    options: &AdapterOptions,
+) -> ContainerInstance {
     let labels = node.metadata.labels.clone().unwrap_or_default();
     let status = node.status.as_ref();
     let allocatable = status
@@ -181,7 +190,11 @@ pub fn attributes_from_labels(labels: &BTreeMap<String, String>) -> BTreeMap<Str
     copy(OS_LABEL, ATTR_OS_TYPE);
     if let Some(arch) = labels.get(ARCH_LABEL) {
         // ECS spells the architectures x86_64 and arm64 (ecs-semantics.md §2.4).
-        let ecs_arch = if arch == "amd64" { "x86_64" } else { arch.as_str() };
+        let ecs_arch = if arch == "amd64" {
+            "x86_64"
+        } else {
+            arch.as_str()
+        };
         attributes.insert(ATTR_CPU_ARCHITECTURE.to_string(), ecs_arch.to_string());
     }
     if labels.get(OS_LABEL).is_some_and(|os| os == "linux") {
@@ -328,7 +341,12 @@ fn container_requests(c: &Container) -> (u64, u64) {
     let empty = BTreeMap::new();
     (
         quantity(pick("cpu").unwrap_or(&empty), "cpu", to_millis, Round::Up),
-        quantity(pick("memory").unwrap_or(&empty), "memory", to_units, Round::Up),
+        quantity(
+            pick("memory").unwrap_or(&empty),
+            "memory",
+            to_units,
+            Round::Up,
+        ),
     )
 }
 
@@ -349,7 +367,11 @@ pub fn pod_host_ports(pod: &Pod) -> Vec<HostPort> {
     };
     let host_network = spec.host_network.unwrap_or(false);
     let mut out = Vec::new();
-    for c in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
+    for c in spec
+        .containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+    {
         for p in c.ports.iter().flatten() {
             let port = match p.host_port {
                 Some(h) if h > 0 => h,

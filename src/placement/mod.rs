@@ -37,8 +37,8 @@ pub mod labels;
 mod model;
 mod place;
 mod ports;
-pub mod query;
 mod quantity;
+pub mod query;
 mod ranking;
 mod request;
 pub mod reservation;
@@ -55,8 +55,8 @@ pub use failure::{FailureReason, InstanceRejection, PlacementFailure, Shortfall}
 pub use model::{ContainerInstance, ExistingTask, HostPort, InstanceStatus, Protocol, Resources};
 pub use place::PlacementOutcome;
 pub use ports::{
-    ECS_DEFAULT_RESERVED_TCP_PORTS, EPHEMERAL_PORT_COUNT, EPHEMERAL_PORT_FIRST, EPHEMERAL_PORT_LAST,
-    PortSet,
+    ECS_DEFAULT_RESERVED_TCP_PORTS, EPHEMERAL_PORT_COUNT, EPHEMERAL_PORT_FIRST,
+    EPHEMERAL_PORT_LAST, PortSet,
 };
 pub use query::{Expression, InstanceFacts, ParseError};
 pub use request::{

@@ -32,13 +32,21 @@ impl Snapshot {
         request.validate()?;
         let strategies = request.effective_strategies();
         let mut working = Working::new(self, request);
-        let mut ranking = Ranking::new(self, &strategies, &working.group_count, Direction::FewestFirst);
+        let mut ranking = Ranking::new(
+            self,
+            &strategies,
+            &working.group_count,
+            Direction::FewestFirst,
+        );
         let class_of = (0..working.len()).map(|i| ranking.class_of(i)).collect();
         let mut index = TieIndex::new(class_of, ranking.class_count());
         if request.count > 0 {
             for i in 0..working.len() {
                 if working.eligible(i) {
-                    index.insert(i, ranking.instance_key(working.group_count[i], working.remaining[i]));
+                    index.insert(
+                        i,
+                        ranking.instance_key(working.group_count[i], working.remaining[i]),
+                    );
                 }
             }
         }
@@ -56,7 +64,10 @@ impl Snapshot {
             };
             ranking.record(i, self.instances[i].counts_for_spread(), true);
             if working.eligible(i) {
-                index.insert(i, ranking.instance_key(working.group_count[i], working.remaining[i]));
+                index.insert(
+                    i,
+                    ranking.instance_key(working.group_count[i], working.remaining[i]),
+                );
             }
             placements.push(placement);
         }
@@ -85,7 +96,10 @@ mod oracle {
 
     pub(super) fn check_choice(working: &Working<'_>, ranking: &Ranking, chosen: usize) {
         assert!(working.eligible(chosen), "chose an ineligible instance");
-        assert!(working.diagnose(chosen).is_empty(), "diagnose disagrees with eligible");
+        assert!(
+            working.diagnose(chosen).is_empty(),
+            "diagnose disagrees with eligible"
+        );
         let key = |i: usize| {
             ranking.full_key(
                 ranking.class_of(i) as usize,
@@ -95,7 +109,10 @@ mod oracle {
         let chosen_key = key(chosen);
         for i in 0..working.len() {
             if working.eligible(i) {
-                assert!(key(i) >= chosen_key, "instance {i} ranks better than the choice {chosen}");
+                assert!(
+                    key(i) >= chosen_key,
+                    "instance {i} ranks better than the choice {chosen}"
+                );
             }
         }
     }

@@ -38,17 +38,27 @@ fn scaled(text: &str, extra_exponent: i32, round: Round) -> Option<u64> {
     if negative {
         return Some(0);
     }
+    let fraction = fraction.trim_end_matches('0');
     let digits = format!("{whole}{fraction}");
     let digits = digits.trim_start_matches('0');
     // Value = digits × 10^(exponent) × 2^shift.
-    let exponent = decimal_exponent + extra_exponent - i32::try_from(fraction.len()).ok()?;
+    let mut exponent = decimal_exponent + extra_exponent - i32::try_from(fraction.len()).ok()?;
     if digits.is_empty() {
         return Some(0);
     }
-    if digits.len() > 36 {
-        return Some(u64::MAX);
-    }
+    // u128 holds 38 digits; beyond 36 significant digits the rest cannot matter for a u64
+    // result except to round up.
+    let (digits, dropped_nonzero) = if digits.len() > 36 {
+        let (kept, dropped) = digits.split_at(36);
+        exponent += i32::try_from(dropped.len()).ok()?;
+        (kept, dropped.bytes().any(|b| b != b'0'))
+    } else {
+        (digits, false)
+    };
     let mut numerator: u128 = digits.parse().ok()?;
+    if dropped_nonzero && round == Round::Up {
+        numerator += 1;
+    }
     numerator = match numerator.checked_mul(1u128.checked_shl(binary_shift)?) {
         Some(v) => v,
         None => return Some(u64::MAX),
@@ -138,6 +148,8 @@ mod tests {
             ("16Ei", u64::MAX),
             ("8Ei", 1 << 63),
             ("99999999999999999999999999999999999999999", u64::MAX),
+            ("1.0000000000000000000000000000000000000000000", 1),
+            ("123456789012345678901234567890123456789e-30", 123_456_789),
         ];
         for (text, bytes) in cases {
             assert_eq!(to_units(text, Round::Down), Some(bytes), "{text}");

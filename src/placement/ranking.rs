@@ -70,14 +70,14 @@ impl Ranking {
         let mut counts: Vec<Vec<u64>> = Vec::with_capacity(attributes.len());
         let mut degenerate = Vec::with_capacity(attributes.len());
         for name in &attributes {
-            let mut ids: HashMap<Option<&str>, u32> = HashMap::new();
+            let mut ids = BucketIds::default();
             let mut slot_buckets = Vec::with_capacity(n);
             let mut slot_counts: Vec<u64> = Vec::new();
             let mut sizes: Vec<u32> = Vec::new();
             for (i, record) in snapshot.instances.iter().enumerate() {
                 let value = record.info.attribute(name);
-                let next = ids.len() as u32;
-                let bucket = *ids.entry(value).or_insert(next);
+                let next = ids.len();
+                let bucket = ids.get_or_insert(value);
                 if bucket == next {
                     slot_counts.push(0);
                     sizes.push(0);
@@ -123,30 +123,16 @@ impl Ranking {
                 true
             }
         });
-        let bucket_of: Vec<Vec<u32>> = kept_slots.iter().map(|&s| std::mem::take(&mut bucket_of[s])).collect();
-        let counts: Vec<Vec<u64>> = kept_slots.iter().map(|&s| std::mem::take(&mut counts[s])).collect();
+        let bucket_of: Vec<Vec<u32>> = kept_slots
+            .iter()
+            .map(|&s| std::mem::take(&mut bucket_of[s]))
+            .collect();
+        let counts: Vec<Vec<u64>> = kept_slots
+            .iter()
+            .map(|&s| std::mem::take(&mut counts[s]))
+            .collect();
 
-        let mut class_ids: HashMap<Vec<u32>, u32> = HashMap::new();
-        let mut class_buckets: Vec<Vec<u32>> = Vec::new();
-        let mut class_of = Vec::with_capacity(n);
-        let mut tuple = Vec::with_capacity(bucket_of.len());
-        for i in 0..n {
-            tuple.clear();
-            tuple.extend(bucket_of.iter().map(|slot| slot[i]));
-            let class = match class_ids.get(&tuple) {
-                Some(&c) => c,
-                None => {
-                    let c = class_buckets.len() as u32;
-                    class_ids.insert(tuple.clone(), c);
-                    class_buckets.push(tuple.clone());
-                    c
-                }
-            };
-            class_of.push(class);
-        }
-        if class_buckets.is_empty() {
-            class_buckets.push(Vec::new());
-        }
+        let (class_of, class_buckets) = classes(&bucket_of, &counts, n);
         Ranking {
             parts,
             direction,
@@ -211,7 +197,8 @@ impl Ranking {
         full
     }
 
-    /// A task of the group was added to (`delta = 1`) or removed from (`-1`) instance `i`.
+    /// A task of the group was added to (`added`) or removed from instance `i`; only tasks on
+    /// instances that count for spread move the bucket counters.
     pub(crate) fn record(&mut self, i: usize, counts_for_spread: bool, added: bool) {
         if !counts_for_spread {
             return;
@@ -226,10 +213,83 @@ impl Ranking {
         }
     }
 
-    /// Task count per bucket value of the first spread attribute (for tests and reports).
+    /// The compiled key parts (tests).
     #[cfg(test)]
     pub(crate) fn parts(&self) -> &[Part] {
         &self.parts
+    }
+}
+
+/// Attribute value → bucket id. Spread attributes usually have a handful of values (zones),
+/// where a linear scan beats hashing; many values switch to a map.
+#[derive(Default)]
+struct BucketIds<'a> {
+    values: Vec<Option<&'a str>>,
+    map: HashMap<Option<&'a str>, u32>,
+}
+
+impl<'a> BucketIds<'a> {
+    const SCAN_LIMIT: usize = 16;
+
+    fn len(&self) -> u32 {
+        self.values.len() as u32
+    }
+
+    fn get_or_insert(&mut self, value: Option<&'a str>) -> u32 {
+        if self.values.len() <= Self::SCAN_LIMIT {
+            if let Some(at) = self.values.iter().position(|v| *v == value) {
+                return at as u32;
+            }
+        } else if let Some(&id) = self.map.get(&value) {
+            return id;
+        }
+        let id = self.len();
+        self.values.push(value);
+        if self.values.len() > Self::SCAN_LIMIT {
+            if self.map.is_empty() {
+                self.map
+                    .extend(self.values.iter().enumerate().map(|(i, v)| (*v, i as u32)));
+            } else {
+                self.map.insert(value, id);
+            }
+        }
+        id
+    }
+}
+
+/// Instance → class and class → bucket per slot. One class per combination of bucket values
+/// that occurs; the common cases (no spread attribute, one) skip the tuple hashing.
+fn classes(bucket_of: &[Vec<u32>], counts: &[Vec<u64>], n: usize) -> (Vec<u32>, Vec<Vec<u32>>) {
+    match bucket_of {
+        [] => (vec![0; n], vec![Vec::new()]),
+        [only] => {
+            let class_buckets = (0..counts[0].len() as u32).map(|b| vec![b]).collect();
+            (only.clone(), class_buckets)
+        }
+        _ => {
+            let mut class_ids: HashMap<Vec<u32>, u32> = HashMap::new();
+            let mut class_buckets: Vec<Vec<u32>> = Vec::new();
+            let mut class_of = Vec::with_capacity(n);
+            let mut tuple = Vec::with_capacity(bucket_of.len());
+            for i in 0..n {
+                tuple.clear();
+                tuple.extend(bucket_of.iter().map(|slot| slot[i]));
+                let class = match class_ids.get(&tuple) {
+                    Some(&c) => c,
+                    None => {
+                        let c = class_buckets.len() as u32;
+                        class_ids.insert(tuple.clone(), c);
+                        class_buckets.push(tuple.clone());
+                        c
+                    }
+                };
+                class_of.push(class);
+            }
+            if class_buckets.is_empty() {
+                class_buckets.push(Vec::new());
+            }
+            (class_of, class_buckets)
+        }
     }
 }
 
@@ -292,12 +352,20 @@ mod tests {
     #[test]
     fn classes_follow_attribute_values_and_unique_values_rank_per_instance() {
         let snap = snapshot(&["a", "b", "a", "c"]);
-        let r = Ranking::new(&snap, &[Strategy::spread_zone()], &[0; 4], Direction::FewestFirst);
+        let r = Ranking::new(
+            &snap,
+            &[Strategy::spread_zone()],
+            &[0; 4],
+            Direction::FewestFirst,
+        );
         assert_eq!(r.class_count(), 3);
         assert_eq!(r.class_of(0), r.class_of(2));
         let r = Ranking::new(
             &snap,
-            &[Strategy::spread_attribute("hostname"), Strategy::spread_instance()],
+            &[
+                Strategy::spread_attribute("hostname"),
+                Strategy::spread_instance(),
+            ],
             &[0; 4],
             Direction::FewestFirst,
         );
@@ -307,18 +375,29 @@ mod tests {
 
     #[test]
     fn keys_are_lexicographic_in_chain_order() {
-        let snap = snapshot(&["a", "b"]);
+        let snap = snapshot(&["a", "b", "a", "b"]);
         let mut r = Ranking::new(
             &snap,
-            &[Strategy::Binpack(BinpackField::Cpu), Strategy::spread_zone()],
-            &[0, 0],
+            &[
+                Strategy::Binpack(BinpackField::Cpu),
+                Strategy::spread_zone(),
+            ],
+            &[0; 4],
             Direction::FewestFirst,
         );
         r.record(0, true, true);
         let k = r.instance_key(1, Resources::new(100, 5));
         assert_eq!(k, [100, 0, 0]);
         assert_eq!(r.full_key(r.class_of(0) as usize, &k), [100, 1, 0, 0, 0]);
-        let down = Ranking::new(&snap, &[Strategy::spread_zone()], &[3, 1], Direction::MostFirst);
-        assert!(down.full_key(down.class_of(0) as usize, &[0; 3]) < down.full_key(down.class_of(1) as usize, &[0; 3]));
+        let down = Ranking::new(
+            &snap,
+            &[Strategy::spread_zone()],
+            &[3, 1, 0, 0],
+            Direction::MostFirst,
+        );
+        assert!(
+            down.full_key(down.class_of(0) as usize, &[0; 3])
+                < down.full_key(down.class_of(1) as usize, &[0; 3])
+        );
     }
 }

@@ -161,7 +161,11 @@ fn decimal_times(number: &str, scale: u64) -> Option<u64> {
 mod tests {
     use super::*;
 
-    fn c(cpu: Option<i64>, memory: Option<i64>, memory_reservation: Option<i64>) -> ContainerReservation {
+    fn c(
+        cpu: Option<i64>,
+        memory: Option<i64>,
+        memory_reservation: Option<i64>,
+    ) -> ContainerReservation {
         ContainerReservation {
             cpu,
             memory,
@@ -169,19 +173,74 @@ mod tests {
         }
     }
 
+    /// (name, task cpu, task memory, containers, expected reservation)
+    type Case = (
+        &'static str,
+        Option<u64>,
+        Option<u64>,
+        Vec<ContainerReservation>,
+        Resources,
+    );
+
     #[test]
     fn reservation_rules_table() {
-        let cases: Vec<(&str, Option<u64>, Option<u64>, Vec<ContainerReservation>, Resources)> = vec![
-            ("memoryReservation wins over memory", None, None, vec![c(Some(256), Some(512), Some(128))], Resources::new(256, 128)),
-            ("memory when no reservation", None, None, vec![c(Some(256), Some(512), None)], Resources::new(256, 512)),
-            ("containers are summed", None, None, vec![c(Some(256), Some(512), None), c(Some(128), None, Some(64))], Resources::new(384, 576)),
-            ("unset cpu is zero", None, None, vec![c(None, Some(100), None)], Resources::new(0, 100)),
-            ("task level replaces the sums", Some(1024), Some(2048), vec![c(Some(256), Some(512), None)], Resources::new(1024, 2048)),
-            ("task cpu only", Some(512), None, vec![c(Some(256), Some(300), None)], Resources::new(512, 300)),
-            ("negative counts as zero", None, None, vec![c(Some(-5), Some(-1), None)], Resources::new(0, 0)),
+        let cases: Vec<Case> = vec![
+            (
+                "memoryReservation wins over memory",
+                None,
+                None,
+                vec![c(Some(256), Some(512), Some(128))],
+                Resources::new(256, 128),
+            ),
+            (
+                "memory when no reservation",
+                None,
+                None,
+                vec![c(Some(256), Some(512), None)],
+                Resources::new(256, 512),
+            ),
+            (
+                "containers are summed",
+                None,
+                None,
+                vec![c(Some(256), Some(512), None), c(Some(128), None, Some(64))],
+                Resources::new(384, 576),
+            ),
+            (
+                "unset cpu is zero",
+                None,
+                None,
+                vec![c(None, Some(100), None)],
+                Resources::new(0, 100),
+            ),
+            (
+                "task level replaces the sums",
+                Some(1024),
+                Some(2048),
+                vec![c(Some(256), Some(512), None)],
+                Resources::new(1024, 2048),
+            ),
+            (
+                "task cpu only",
+                Some(512),
+                None,
+                vec![c(Some(256), Some(300), None)],
+                Resources::new(512, 300),
+            ),
+            (
+                "negative counts as zero",
+                None,
+                None,
+                vec![c(Some(-5), Some(-1), None)],
+                Resources::new(0, 0),
+            ),
         ];
         for (name, task_cpu, task_memory, containers, want) in cases {
-            assert_eq!(task_reservation(task_cpu, task_memory, containers), want, "{name}");
+            assert_eq!(
+                task_reservation(task_cpu, task_memory, containers),
+                want,
+                "{name}"
+            );
         }
     }
 

@@ -69,89 +69,36 @@ impl Snapshot {
     ///
     /// Tasks on DRAINING instances or on instances missing from the snapshot go first: they
     /// are leaving anyway **[inferred]**. The rest follow the strategies.
-    pub fn select_tasks_to_stop(&self, request: &ScaleInRequest) -> Result<Vec<String>, RequestError> {
+    pub fn select_tasks_to_stop(
+        &self,
+        request: &ScaleInRequest,
+    ) -> Result<Vec<String>, RequestError> {
         if request.strategies.len() > MAX_STRATEGIES {
             return Err(RequestError::TooManyStrategies(request.strategies.len()));
         }
         let wanted = request.count as usize;
-        let positions = self.candidate_positions(request);
         let mut chosen = Vec::new();
-        let n = self.instances.len();
-        let mut per_instance: Vec<VecDeque<usize>> = vec![VecDeque::new(); n];
-        for p in positions {
+        let mut queues: Vec<VecDeque<usize>> = vec![VecDeque::new(); self.instances.len()];
+        for p in self.candidate_positions(request) {
             let Some(record) = self.tasks[p].as_ref() else {
                 continue;
             };
             match record.instance {
                 Some(i) if self.instances[i as usize].counts_for_spread() => {
-                    per_instance[i as usize].push_back(p);
+                    queues[i as usize].push_back(p);
                 }
                 _ if chosen.len() < wanted => chosen.push(record.task.id.clone()),
                 _ => {}
             }
         }
-        if chosen.len() >= wanted {
-            return Ok(chosen);
-        }
-
-        let strategies = effective_strategies(&request.strategies, request.kind);
-        let mut group_count = vec![0u32; n];
-        for task in self.tasks_of_group(&request.group) {
-            if let Some(i) = self.position(&task.instance) {
-                group_count[i] += 1;
-            }
-        }
-        // The first binpack resource decides which task of an instance leaves the most.
-        let binpack = strategies.iter().find_map(|s| match s {
-            Strategy::Binpack(field) => Some(*field),
-            _ => None,
-        });
-        let size = |p: usize| {
-            let r = self.tasks[p].as_ref().map_or(Resources::default(), |t| t.task.reservation);
-            match binpack {
-                Some(BinpackField::Cpu) => r.cpu,
-                Some(BinpackField::Memory) => r.memory,
-                None => 0,
-            }
-        };
-        for queue in &mut per_instance {
-            // Stable: equal sizes keep candidate order.
-            queue.make_contiguous().sort_by_key(|&p| std::cmp::Reverse(size(p)));
-        }
-        let mut remaining: Vec<Resources> = self.instances.iter().map(|r| r.info.remaining).collect();
-        let mut ranking = Ranking::new(self, &strategies, &group_count, Direction::MostFirst);
-        let class_of = (0..n).map(|i| ranking.class_of(i)).collect();
-        let mut index = TieIndex::new(class_of, ranking.class_count());
-        let key = |i: usize, queue: &VecDeque<usize>, group_count: &[u32], remaining: &[Resources], ranking: &Ranking| {
-            let next = queue.front().and_then(|&p| self.tasks[p].as_ref());
-            let after_stop = remaining[i].saturating_add(&next.map_or(Resources::default(), |t| t.task.reservation));
-            ranking.instance_key(group_count[i], after_stop)
-        };
-        for (i, queue) in per_instance.iter().enumerate() {
-            if !queue.is_empty() {
-                index.insert(i, key(i, queue, &group_count, &remaining, &ranking));
-            }
-        }
-        let mut rng = Rng::new(request.seed);
-        while chosen.len() < wanted {
-            let Some(i) = index.select(|c, k| ranking.full_key(c, k), &mut rng) else {
-                break;
-            };
-            index.remove(i);
-            let Some(p) = per_instance[i].pop_front() else {
-                continue;
-            };
-            let Some(record) = self.tasks[p].as_ref() else {
-                continue;
-            };
-            chosen.push(record.task.id.clone());
-            remaining[i] = remaining[i].saturating_add(&record.task.reservation);
-            if &*record.group == request.group.as_str() {
-                group_count[i] = group_count[i].saturating_sub(1);
-                ranking.record(i, true, false);
-            }
-            if !per_instance[i].is_empty() {
-                index.insert(i, key(i, &per_instance[i], &group_count, &remaining, &ranking));
+        if chosen.len() < wanted {
+            let mut selection = Selection::new(self, request, queues);
+            let mut rng = Rng::new(request.seed);
+            while chosen.len() < wanted {
+                match selection.next(&mut rng) {
+                    Some(id) => chosen.push(id),
+                    None => break,
+                }
             }
         }
         Ok(chosen)
@@ -175,3 +122,113 @@ impl Snapshot {
         }
     }
 }
+
+/// The strategy-driven part of scale-in: instances holding candidates, ranked "most first".
+struct Selection<'a> {
+    snapshot: &'a Snapshot,
+    group: &'a str,
+    /// Candidate task positions per instance, the one to stop first in front.
+    queues: Vec<VecDeque<usize>>,
+    group_count: Vec<u32>,
+    remaining: Vec<Resources>,
+    ranking: Ranking,
+    index: TieIndex,
+}
+
+impl<'a> Selection<'a> {
+    fn new(
+        snapshot: &'a Snapshot,
+        request: &'a ScaleInRequest,
+        mut queues: Vec<VecDeque<usize>>,
+    ) -> Self {
+        let strategies = effective_strategies(&request.strategies, request.kind);
+        let n = snapshot.instances.len();
+        let mut group_count = vec![0u32; n];
+        for task in snapshot.tasks_of_group(&request.group) {
+            if let Some(i) = snapshot.position(&task.instance) {
+                group_count[i] += 1;
+            }
+        }
+        // Within an instance, stop first the task whose departure frees the most of the first
+        // binpack resource (stable: equal sizes keep candidate order).
+        let binpack = strategies.iter().find_map(|s| match s {
+            Strategy::Binpack(field) => Some(*field),
+            _ => None,
+        });
+        let size = |p: usize| {
+            let r = reservation_at(snapshot, p);
+            match binpack {
+                Some(BinpackField::Cpu) => r.cpu,
+                Some(BinpackField::Memory) => r.memory,
+                None => 0,
+            }
+        };
+        for queue in &mut queues {
+            queue
+                .make_contiguous()
+                .sort_by_key(|&p| std::cmp::Reverse(size(p)));
+        }
+        let ranking = Ranking::new(snapshot, &strategies, &group_count, Direction::MostFirst);
+        let class_of = (0..n).map(|i| ranking.class_of(i)).collect();
+        let index = TieIndex::new(class_of, ranking.class_count());
+        let mut selection = Selection {
+            snapshot,
+            group: &request.group,
+            queues,
+            group_count,
+            remaining: snapshot
+                .instances
+                .iter()
+                .map(|r| r.info.remaining)
+                .collect(),
+            ranking,
+            index,
+        };
+        for i in 0..n {
+            selection.reindex(i);
+        }
+        selection
+    }
+
+    /// Binpack ranks by what the instance will have left once its next candidate stops.
+    fn reindex(&mut self, i: usize) {
+        self.index.remove(i);
+        let Some(&next) = self.queues[i].front() else {
+            return;
+        };
+        let after_stop = self.remaining[i].saturating_add(&reservation_at(self.snapshot, next));
+        let key = self.ranking.instance_key(self.group_count[i], after_stop);
+        self.index.insert(i, key);
+    }
+
+    /// The next task to stop.
+    fn next(&mut self, rng: &mut Rng) -> Option<String> {
+        loop {
+            let i = self.index.select(|c, k| self.ranking.full_key(c, k), rng)?;
+            let Some(p) = self.queues[i].pop_front() else {
+                self.index.remove(i);
+                continue;
+            };
+            let Some(record) = self.snapshot.tasks[p].as_ref() else {
+                self.reindex(i);
+                continue;
+            };
+            self.remaining[i] = self.remaining[i].saturating_add(&record.task.reservation);
+            if &*record.group == self.group {
+                self.group_count[i] = self.group_count[i].saturating_sub(1);
+                self.ranking.record(i, true, false);
+            }
+            self.reindex(i);
+            return Some(record.task.id.clone());
+        }
+    }
+}
+
+fn reservation_at(snapshot: &Snapshot, position: usize) -> Resources {
+    snapshot.tasks[position]
+        .as_ref()
+        .map_or(Resources::default(), |t| t.task.reservation)
+}
+
+#[cfg(test)]
+mod tests;

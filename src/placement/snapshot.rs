@@ -115,7 +115,10 @@ impl Snapshot {
         }
         let position = self.tasks.len();
         self.task_index.insert(task.id.clone(), position);
-        self.by_group.entry(group.clone()).or_default().push(position);
+        self.by_group
+            .entry(group.clone())
+            .or_default()
+            .push(position);
         self.tasks.push(Some(TaskRecord {
             task,
             group,
@@ -239,7 +242,10 @@ impl Snapshot {
     }
 
     /// The instances an expression selects (ListContainerInstances `filter`).
-    pub fn filter_instances<'a>(&'a self, expression: &'a Expression) -> impl Iterator<Item = &'a str> {
+    pub fn filter_instances<'a>(
+        &'a self,
+        expression: &'a Expression,
+    ) -> impl Iterator<Item = &'a str> {
         (0..self.instances.len())
             .filter(move |&i| expression.matches(&self.facts(i)))
             .map(move |i| &*self.instances[i].id)

@@ -147,17 +147,53 @@ mod tests {
         let cases: Vec<(&str, Option<&str>, Result<Strategy, StrategyError>)> = vec![
             ("random", None, Ok(Strategy::Random)),
             ("RANDOM", Some("ignored"), Ok(Strategy::Random)),
-            ("spread", Some("instanceId"), Ok(Strategy::spread_instance())),
+            (
+                "spread",
+                Some("instanceId"),
+                Ok(Strategy::spread_instance()),
+            ),
             ("spread", Some("host"), Ok(Strategy::spread_instance())),
-            ("spread", Some("attribute:ecs.availability-zone"), Ok(Strategy::spread_zone())),
-            ("spread", Some("attribute:stack"), Ok(Strategy::spread_attribute("stack"))),
+            (
+                "spread",
+                Some("attribute:ecs.availability-zone"),
+                Ok(Strategy::spread_zone()),
+            ),
+            (
+                "spread",
+                Some("attribute:stack"),
+                Ok(Strategy::spread_attribute("stack")),
+            ),
             ("spread", None, Err(StrategyError::MissingField("spread"))),
-            ("spread", Some("zone"), Err(StrategyError::InvalidSpreadField("zone".into()))),
-            ("spread", Some("attribute:"), Err(StrategyError::InvalidSpreadField("attribute:".into()))),
-            ("binpack", Some("memory"), Ok(Strategy::Binpack(BinpackField::Memory))),
-            ("binpack", Some("CPU"), Ok(Strategy::Binpack(BinpackField::Cpu))),
-            ("binpack", Some("disk"), Err(StrategyError::InvalidBinpackField("disk".into()))),
-            ("binpack", Some(""), Err(StrategyError::MissingField("binpack"))),
+            (
+                "spread",
+                Some("zone"),
+                Err(StrategyError::InvalidSpreadField("zone".into())),
+            ),
+            (
+                "spread",
+                Some("attribute:"),
+                Err(StrategyError::InvalidSpreadField("attribute:".into())),
+            ),
+            (
+                "binpack",
+                Some("memory"),
+                Ok(Strategy::Binpack(BinpackField::Memory)),
+            ),
+            (
+                "binpack",
+                Some("CPU"),
+                Ok(Strategy::Binpack(BinpackField::Cpu)),
+            ),
+            (
+                "binpack",
+                Some("disk"),
+                Err(StrategyError::InvalidBinpackField("disk".into())),
+            ),
+            (
+                "binpack",
+                Some(""),
+                Err(StrategyError::MissingField("binpack")),
+            ),
             ("pack", None, Err(StrategyError::UnknownType("pack".into()))),
         ];
         for (kind, field, want) in cases {
@@ -173,7 +209,10 @@ mod tests {
             Strategy::Binpack(BinpackField::Cpu),
             Strategy::Random,
         ] {
-            assert_eq!(Strategy::parse(s.type_name(), s.field().as_deref()), Ok(s.clone()));
+            assert_eq!(
+                Strategy::parse(s.type_name(), s.field().as_deref()),
+                Ok(s.clone())
+            );
         }
         assert_eq!(
             Strategy::spread_zone().to_string(),

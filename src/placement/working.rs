@@ -43,7 +43,11 @@ fn protocol_slot(protocol: Protocol) -> usize {
 impl<'a> Working<'a> {
     pub(crate) fn new(snapshot: &'a Snapshot, request: &'a PlacementRequest) -> Self {
         let n = snapshot.instances.len();
-        let remaining = snapshot.instances.iter().map(|r| r.info.remaining).collect();
+        let remaining = snapshot
+            .instances
+            .iter()
+            .map(|r| r.info.remaining)
+            .collect();
         let running = snapshot.instances.iter().map(|r| r.running).collect();
         let mut group_count = vec![0u32; n];
         if let Some(positions) = snapshot.by_group.get(request.group.as_str()) {
@@ -85,7 +89,9 @@ impl<'a> Working<'a> {
             .map(|(i, record)| {
                 record.info.accepts_new_tasks()
                     && missing_attribute(record, request).is_none()
-                    && static_member_of.iter().all(|e| e.matches(&snapshot.facts(i)))
+                    && static_member_of
+                        .iter()
+                        .all(|e| e.matches(&snapshot.facts(i)))
             })
             .collect();
         Working {
@@ -127,7 +133,10 @@ impl<'a> Working<'a> {
             && self.remaining[i].fits(&self.request.reservation)
             && self.ports_free(i).is_ok()
             && !(self.distinct_instance && self.group_count[i] > 0)
-            && self.dynamic_member_of.iter().all(|e| e.matches(&self.facts(i)))
+            && self
+                .dynamic_member_of
+                .iter()
+                .all(|e| e.matches(&self.facts(i)))
     }
 
     fn ports_free(&self, i: usize) -> Result<(), String> {
@@ -163,7 +172,10 @@ impl<'a> Working<'a> {
         let mut fail = |reason, detail: String| out.push(Shortfall { reason, detail });
         if info.status != InstanceStatus::Active {
             // Not a candidate at all; callers skip DRAINING instances before asking.
-            fail(FailureReason::Agent, format!("instance is {}", info.status.as_ecs()));
+            fail(
+                FailureReason::Agent,
+                format!("instance is {}", info.status.as_ecs()),
+            );
         } else if !info.agent_connected {
             fail(FailureReason::Agent, "agent is disconnected".into());
         }
@@ -181,7 +193,10 @@ impl<'a> Working<'a> {
         if have.memory < need.memory {
             fail(
                 FailureReason::ResourceMemory,
-                format!("needs {} MiB of memory, {} MiB remaining", need.memory, have.memory),
+                format!(
+                    "needs {} MiB of memory, {} MiB remaining",
+                    need.memory, have.memory
+                ),
             );
         }
         if let Err(detail) = self.ports_free(i) {
@@ -250,7 +265,10 @@ fn protocol_name(protocol: Protocol) -> &'static str {
 }
 
 /// The first `requiresAttributes` entry the instance lacks, described.
-pub(crate) fn missing_attribute(record: &InstanceRecord, request: &PlacementRequest) -> Option<String> {
+pub(crate) fn missing_attribute(
+    record: &InstanceRecord,
+    request: &PlacementRequest,
+) -> Option<String> {
     request.required_attributes.iter().find_map(|required| {
         match (record.info.attribute(&required.name), &required.value) {
             (None, _) => Some(format!("missing attribute {}", required.name)),

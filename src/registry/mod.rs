@@ -12,4 +12,6 @@ mod resolve;
 mod revision;
 
 pub use resolve::{ResolveError, Resolved, resolve};
-pub use revision::{Revision, RevisionDecision, decide_revision, spec_hash, to_controller_revision};
+pub use revision::{
+    Revision, RevisionDecision, decide_revision, spec_hash, to_controller_revision,
+};

@@ -49,7 +49,10 @@ pub fn resolve<'a>(
 ) -> Result<Resolved<'a>, ResolveError> {
     let r = parse_task_definition_ref(reference).map_err(ResolveError::InvalidReference)?;
     let active = active_families.contains(&r.family);
-    let mut of_family = revisions.iter().filter(|rev| rev.family == r.family).peekable();
+    let mut of_family = revisions
+        .iter()
+        .filter(|rev| rev.family == r.family)
+        .peekable();
     if of_family.peek().is_none() {
         return Err(ResolveError::FamilyNotFound(r.to_string()));
     }
@@ -60,7 +63,9 @@ pub fn resolve<'a>(
             .ok_or_else(|| ResolveError::RevisionNotFound(r.to_string())),
         None if !active => Err(ResolveError::Inactive(r.to_string())),
         None => {
-            let revision = of_family.max_by_key(|rev| rev.number).expect("peeked non-empty");
+            let revision = of_family
+                .max_by_key(|rev| rev.number)
+                .expect("peeked non-empty");
             Ok(Resolved { revision, active })
         }
     }
@@ -90,16 +95,28 @@ mod tests {
         assert_eq!(resolve("web:1", &revs, &active).unwrap().revision.number, 1);
         let arn = crate::arn::ArnContext::default().task_definition("web", 1);
         assert_eq!(resolve(&arn, &revs, &active).unwrap().revision.number, 1);
-        assert!(matches!(resolve("web:9", &revs, &active), Err(ResolveError::RevisionNotFound(_))));
-        assert!(matches!(resolve("api", &revs, &active), Err(ResolveError::FamilyNotFound(_))));
-        assert!(matches!(resolve("we b", &revs, &active), Err(ResolveError::InvalidReference(_))));
+        assert!(matches!(
+            resolve("web:9", &revs, &active),
+            Err(ResolveError::RevisionNotFound(_))
+        ));
+        assert!(matches!(
+            resolve("api", &revs, &active),
+            Err(ResolveError::FamilyNotFound(_))
+        ));
+        assert!(matches!(
+            resolve("we b", &revs, &active),
+            Err(ResolveError::InvalidReference(_))
+        ));
     }
 
     #[test]
     fn inactive_families_resolve_only_when_pinned() {
         let revs = vec![rev("web", 1)];
         let none = HashSet::new();
-        assert!(matches!(resolve("web", &revs, &none), Err(ResolveError::Inactive(_))));
+        assert!(matches!(
+            resolve("web", &revs, &none),
+            Err(ResolveError::Inactive(_))
+        ));
         let pinned = resolve("web:1", &revs, &none).unwrap();
         assert!(!pinned.active);
     }

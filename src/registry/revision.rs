@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::TaskDefinitionSpec;
 use crate::labels::{
-    FAMILY_ANNOTATION, FAMILY_KEY, MANAGED_BY, MANAGED_BY_LABEL, REVISION_LABEL, SPEC_HASH_ANNOTATION,
-    TASK_DEFINITION_LABEL, dns_label, label_value, short_hash,
+    FAMILY_ANNOTATION, FAMILY_KEY, MANAGED_BY, MANAGED_BY_LABEL, REVISION_LABEL,
+    SPEC_HASH_ANNOTATION, TASK_DEFINITION_LABEL, dns_label, label_value, short_hash,
 };
 
 /// A registered task-definition revision.
@@ -53,7 +53,10 @@ pub enum RevisionDecision {
 /// latest revision of the family has the same spec hash; otherwise max + 1 (numbers are
 /// never reused, also not after the TaskDefinition object was deleted and re-created).
 pub fn decide_revision(existing: &[Revision], family: &str, hash: &str) -> RevisionDecision {
-    let latest = existing.iter().filter(|r| r.family == family).max_by_key(|r| r.number);
+    let latest = existing
+        .iter()
+        .filter(|r| r.family == family)
+        .max_by_key(|r| r.number);
     match latest {
         Some(r) if r.spec_hash == hash => RevisionDecision::Unchanged(r.number),
         Some(r) => RevisionDecision::Register(r.number + 1),
@@ -76,7 +79,11 @@ pub fn to_controller_revision(
     spec: &TaskDefinitionSpec,
 ) -> ControllerRevision {
     let hash = spec_hash(spec);
-    let data = RevisionData { family: family.to_string(), revision: number, spec: spec.clone() };
+    let data = RevisionData {
+        family: family.to_string(),
+        revision: number,
+        spec: spec.clone(),
+    };
     ControllerRevision {
         metadata: ObjectMeta {
             name: Some(revision_object_name(family, number)),
@@ -85,7 +92,10 @@ pub fn to_controller_revision(
                 (MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string()),
                 (FAMILY_KEY.to_string(), label_value(family)),
                 (REVISION_LABEL.to_string(), number.to_string()),
-                (TASK_DEFINITION_LABEL.to_string(), label_value(task_definition)),
+                (
+                    TASK_DEFINITION_LABEL.to_string(),
+                    label_value(task_definition),
+                ),
             ])),
             annotations: Some(BTreeMap::from([
                 (FAMILY_ANNOTATION.to_string(), family.to_string()),
@@ -94,7 +104,9 @@ pub fn to_controller_revision(
             ..Default::default()
         },
         revision: number,
-        data: Some(RawExtension(serde_json::to_value(&data).unwrap_or_default())),
+        data: Some(RawExtension(
+            serde_json::to_value(&data).unwrap_or_default(),
+        )),
     }
 }
 
@@ -143,7 +155,10 @@ mod tests {
 
     #[test]
     fn first_spec_registers_revision_one() {
-        assert_eq!(decide_revision(&[], "web", &spec_hash(&spec("a"))), RevisionDecision::Register(1));
+        assert_eq!(
+            decide_revision(&[], "web", &spec_hash(&spec("a"))),
+            RevisionDecision::Register(1)
+        );
     }
 
     #[test]
@@ -151,17 +166,29 @@ mod tests {
         let r1 = registered(1, &spec("a"));
         let r2 = registered(2, &spec("b"));
         let all = vec![r1, r2];
-        assert_eq!(decide_revision(&all, "web", &spec_hash(&spec("b"))), RevisionDecision::Unchanged(2));
+        assert_eq!(
+            decide_revision(&all, "web", &spec_hash(&spec("b"))),
+            RevisionDecision::Unchanged(2)
+        );
         // Going back to an older spec is a new revision, as in ECS.
-        assert_eq!(decide_revision(&all, "web", &spec_hash(&spec("a"))), RevisionDecision::Register(3));
-        assert_eq!(decide_revision(&all, "other", "x"), RevisionDecision::Register(1));
+        assert_eq!(
+            decide_revision(&all, "web", &spec_hash(&spec("a"))),
+            RevisionDecision::Register(3)
+        );
+        assert_eq!(
+            decide_revision(&all, "other", "x"),
+            RevisionDecision::Register(1)
+        );
     }
 
     #[test]
     fn controller_revisions_round_trip() {
         let s = spec("nginx");
         let cr = to_controller_revision("ns", "web", "web", 7, &s);
-        assert_eq!(cr.metadata.name.as_deref(), Some(revision_object_name("web", 7).as_str()));
+        assert_eq!(
+            cr.metadata.name.as_deref(),
+            Some(revision_object_name("web", 7).as_str())
+        );
         let back = Revision::from_controller_revision(&cr).unwrap();
         assert_eq!((back.family.as_str(), back.number), ("web", 7));
         assert_eq!(back.spec, s);

@@ -120,7 +120,13 @@ const FAILED_TO_START: &[&str] = &[
 
 fn annotation_list(pod: &Pod, key: &str) -> Option<Vec<String>> {
     let value = pod.metadata.annotations.as_ref()?.get(key)?;
-    Some(value.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect())
+    Some(
+        value
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 /// Derives the ECS task state of `pod` at time `now`.
@@ -131,8 +137,10 @@ pub fn observe(pod: &Pod, now: Timestamp) -> TaskObservation {
         .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
         .unwrap_or_default();
     // Containers are essential unless the pod says otherwise (ECS default: essential).
-    let essential = annotation_list(pod, ESSENTIAL_CONTAINERS_ANNOTATION).unwrap_or_else(|| spec_containers.clone());
-    let health_checked = annotation_list(pod, HEALTH_CHECKED_CONTAINERS_ANNOTATION).unwrap_or_default();
+    let essential = annotation_list(pod, ESSENTIAL_CONTAINERS_ANNOTATION)
+        .unwrap_or_else(|| spec_containers.clone());
+    let health_checked =
+        annotation_list(pod, HEALTH_CHECKED_CONTAINERS_ANNOTATION).unwrap_or_default();
     let status = pod.status.clone().unwrap_or_default();
     let phase = status.phase.as_deref().unwrap_or("Pending");
     let statuses = status.container_statuses.unwrap_or_default();
@@ -141,55 +149,101 @@ pub fn observe(pod: &Pod, now: Timestamp) -> TaskObservation {
         .iter()
         .map(|name| {
             let s = statuses.iter().find(|s| &s.name == name);
-            container_state(name, s, essential.contains(name), health_checked.contains(name))
+            container_state(
+                name,
+                s,
+                essential.contains(name),
+                health_checked.contains(name),
+            )
         })
         .collect();
 
     let stop = essential_exit(&containers)
         .or_else(|| failed_to_start(&statuses))
-        .or_else(|| (phase == "Failed" || phase == "Succeeded").then(|| TaskStop {
-            code: StopCode::EssentialContainerExited,
-            reason: "Essential container in task exited".to_string(),
-        }));
+        .or_else(|| {
+            (phase == "Failed" || phase == "Succeeded").then(|| TaskStop {
+                code: StopCode::EssentialContainerExited,
+                reason: "Essential container in task exited".to_string(),
+            })
+        });
 
     let deleting = pod.metadata.deletion_timestamp.is_some();
-    let all_running = !containers.is_empty() && containers.iter().all(|c| c.last_status == "RUNNING");
-    let any_essential_running = containers.iter().any(|c| c.essential && c.last_status == "RUNNING");
+    let all_running =
+        !containers.is_empty() && containers.iter().all(|c| c.last_status == "RUNNING");
+    let any_essential_running = containers
+        .iter()
+        .any(|c| c.essential && c.last_status == "RUNNING");
     let last_status = if phase == "Failed" || phase == "Succeeded" {
         LastStatus::Stopped
     } else if deleting {
         LastStatus::Stopping
     } else if stop.is_some() {
         LastStatus::Deactivating
-    } else if phase == "Running" && (all_running || any_essential_running && non_essentials_settled(&containers)) {
+    } else if phase == "Running"
+        && (all_running || any_essential_running && non_essentials_settled(&containers))
+    {
         LastStatus::Running
     } else if phase == "Running" {
         LastStatus::Activating
     } else {
         LastStatus::Pending
     };
-    let desired_status = if deleting || stop.is_some() || last_status == LastStatus::Stopped { "STOPPED" } else { "RUNNING" };
+    let desired_status = if deleting || stop.is_some() || last_status == LastStatus::Stopped {
+        "STOPPED"
+    } else {
+        "RUNNING"
+    };
     let started_at = statuses
         .iter()
-        .filter_map(|s| s.state.as_ref()?.running.as_ref()?.started_at.as_ref().map(|t| t.0))
+        .filter_map(|s| {
+            s.state
+                .as_ref()?
+                .running
+                .as_ref()?
+                .started_at
+                .as_ref()
+                .map(|t| t.0)
+        })
         .max();
     let health = task_health(&containers, started_at, now);
-    TaskObservation { last_status, desired_status, health, containers, stop, started_at }
+    TaskObservation {
+        last_status,
+        desired_status,
+        health,
+        containers,
+        stop,
+        started_at,
+    }
 }
 
 /// Non-essential containers may have exited without affecting the task.
 fn non_essentials_settled(containers: &[ContainerState]) -> bool {
-    containers.iter().all(|c| c.essential && c.last_status == "RUNNING" || !c.essential)
+    containers
+        .iter()
+        .all(|c| c.essential && c.last_status == "RUNNING" || !c.essential)
 }
 
-fn container_state(name: &str, s: Option<&ContainerStatus>, essential: bool, checked: bool) -> ContainerState {
+fn container_state(
+    name: &str,
+    s: Option<&ContainerStatus>,
+    essential: bool,
+    checked: bool,
+) -> ContainerState {
     let state = s.and_then(|s| s.state.clone()).unwrap_or_default();
     let (last_status, exit_code, reason) = if let Some(t) = &state.terminated {
-        ("STOPPED", Some(t.exit_code), t.reason.clone().or_else(|| t.message.clone()))
+        (
+            "STOPPED",
+            Some(t.exit_code),
+            t.reason.clone().or_else(|| t.message.clone()),
+        )
     } else if state.running.is_some() {
         ("RUNNING", None, None)
     } else {
-        ("PENDING", None, state.waiting.as_ref().and_then(|w| w.reason.clone()))
+        (
+            "PENDING",
+            None,
+            state.waiting.as_ref().and_then(|w| w.reason.clone()),
+        )
     };
     let health = match (checked, last_status, s.map(|s| s.ready)) {
         (false, _, _) => "UNKNOWN",
@@ -197,13 +251,25 @@ fn container_state(name: &str, s: Option<&ContainerStatus>, essential: bool, che
         (true, "RUNNING", _) => "UNHEALTHY",
         _ => "UNKNOWN",
     };
-    ContainerState { name: name.to_string(), last_status, exit_code, reason, health, essential }
+    ContainerState {
+        name: name.to_string(),
+        last_status,
+        exit_code,
+        reason,
+        health,
+        essential,
+    }
 }
 
 /// ECS §4.2: any essential container that stops stops the task.
 fn essential_exit(containers: &[ContainerState]) -> Option<TaskStop> {
-    let exited = containers.iter().find(|c| c.essential && c.last_status == "STOPPED")?;
-    let code = exited.exit_code.map(|c| format!(" (exit code {c})")).unwrap_or_default();
+    let exited = containers
+        .iter()
+        .find(|c| c.essential && c.last_status == "STOPPED")?;
+    let code = exited
+        .exit_code
+        .map(|c| format!(" (exit code {c})"))
+        .unwrap_or_default();
     Some(TaskStop {
         code: StopCode::EssentialContainerExited,
         reason: format!("Essential container in task exited: {}{code}", exited.name),
@@ -215,9 +281,19 @@ fn failed_to_start(statuses: &[ContainerStatus]) -> Option<TaskStop> {
         let waiting = s.state.as_ref()?.waiting.as_ref()?;
         let reason = waiting.reason.as_deref()?;
         FAILED_TO_START.contains(&reason).then(|| {
-            let prefix = if reason.contains("Image") { "CannotPullContainerError" } else { "CannotCreateContainerError" };
-            let message = waiting.message.clone().unwrap_or_else(|| reason.to_string());
-            TaskStop { code: StopCode::TaskFailedToStart, reason: format!("{prefix}: {}: {message}", s.name) }
+            let prefix = if reason.contains("Image") {
+                "CannotPullContainerError"
+            } else {
+                "CannotCreateContainerError"
+            };
+            let message = waiting
+                .message
+                .clone()
+                .unwrap_or_else(|| reason.to_string());
+            TaskStop {
+                code: StopCode::TaskFailedToStart,
+                reason: format!("{prefix}: {}: {message}", s.name),
+            }
         })
     })
 }
@@ -225,7 +301,11 @@ fn failed_to_start(statuses: &[ContainerStatus]) -> Option<TaskStop> {
 /// ECS §4.5: UNHEALTHY > UNKNOWN > HEALTHY over essential containers. A health-checked
 /// container that is running but not (yet) ready is UNKNOWN during its first minute
 /// (readiness has not passed yet), UNHEALTHY after.
-fn task_health(containers: &[ContainerState], started_at: Option<Timestamp>, now: Timestamp) -> &'static str {
+fn task_health(
+    containers: &[ContainerState],
+    started_at: Option<Timestamp>,
+    now: Timestamp,
+) -> &'static str {
     let young = started_at.is_some_and(|t| now.duration_since(t).as_secs() < 60);
     let essential: Vec<&ContainerState> = containers.iter().filter(|c| c.essential).collect();
     if essential.iter().any(|c| c.health == "UNHEALTHY") && !young {
@@ -270,7 +350,10 @@ mod tests {
 
     #[test]
     fn a_pod_with_every_container_running_is_a_running_task() {
-        let o = observe(&two_containers(json!([running("app"), running("sidecar")]), "Running"), now());
+        let o = observe(
+            &two_containers(json!([running("app"), running("sidecar")]), "Running"),
+            now(),
+        );
         assert_eq!(o.last_status, LastStatus::Running);
         assert!(o.is_running() && o.is_live());
         assert_eq!(o.stop, None);
@@ -278,10 +361,17 @@ mod tests {
 
     #[test]
     fn an_essential_exit_stops_the_task_with_its_exit_code() {
-        let o = observe(&two_containers(json!([exited("app", 137), running("sidecar")]), "Running"), now());
+        let o = observe(
+            &two_containers(json!([exited("app", 137), running("sidecar")]), "Running"),
+            now(),
+        );
         let stop = o.stop.clone().unwrap();
         assert_eq!(stop.code, StopCode::EssentialContainerExited);
-        assert!(stop.reason.contains("app") && stop.reason.contains("137"), "{}", stop.reason);
+        assert!(
+            stop.reason.contains("app") && stop.reason.contains("137"),
+            "{}",
+            stop.reason
+        );
         assert_eq!(o.desired_status, "STOPPED");
         assert!(!o.is_running());
         assert_eq!(o.containers[0].exit_code, Some(137));
@@ -289,7 +379,10 @@ mod tests {
 
     #[test]
     fn a_non_essential_exit_leaves_the_task_running() {
-        let o = observe(&two_containers(json!([running("app"), exited("sidecar", 1)]), "Running"), now());
+        let o = observe(
+            &two_containers(json!([running("app"), exited("sidecar", 1)]), "Running"),
+            now(),
+        );
         assert_eq!(o.stop, None);
         assert_eq!(o.last_status, LastStatus::Running);
         assert_eq!(o.containers[1].last_status, "STOPPED");
@@ -308,17 +401,30 @@ mod tests {
         let mut p = two_containers(json!([]), "Pending");
         assert_eq!(observe(&p, now()).last_status, LastStatus::Pending);
         assert!(observe(&p, now()).is_pending());
-        p.metadata.deletion_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now()));
+        p.metadata.deletion_timestamp =
+            Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now()));
         let o = observe(&p, now());
-        assert_eq!((o.last_status, o.desired_status), (LastStatus::Stopping, "STOPPED"));
+        assert_eq!(
+            (o.last_status, o.desired_status),
+            (LastStatus::Stopping, "STOPPED")
+        );
     }
 
     #[test]
     fn health_comes_from_essential_containers_only() {
         let mut p = two_containers(json!([running("app"), running("sidecar")]), "Running");
-        p.metadata.annotations.as_mut().unwrap().insert(HEALTH_CHECKED_CONTAINERS_ANNOTATION.into(), "app,sidecar".into());
+        p.metadata.annotations.as_mut().unwrap().insert(
+            HEALTH_CHECKED_CONTAINERS_ANNOTATION.into(),
+            "app,sidecar".into(),
+        );
         assert_eq!(observe(&p, now()).health, "HEALTHY");
-        let statuses = p.status.as_mut().unwrap().container_statuses.as_mut().unwrap();
+        let statuses = p
+            .status
+            .as_mut()
+            .unwrap()
+            .container_statuses
+            .as_mut()
+            .unwrap();
         statuses[1].ready = false; // sidecar (non-essential) unhealthy: no effect
         assert_eq!(observe(&p, now()).health, "HEALTHY");
         statuses[0].ready = false;

@@ -8,9 +8,10 @@ use k8s_openapi::api::core::v1::{Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 
 use crate::labels::{
-    ESSENTIAL_CONTAINERS_ANNOTATION, FAMILY_ANNOTATION, FAMILY_KEY, GROUP_KEY, HEALTH_CHECKED_CONTAINERS_ANNOTATION,
-    MANAGED_BY, MANAGED_BY_LABEL, REVISION_LABEL, STARTED_BY_ANNOTATION, TASK_ARN_ANNOTATION,
-    TASK_DEFINITION_ARN_ANNOTATION, TASK_ID_ANNOTATION, label_value,
+    ESSENTIAL_CONTAINERS_ANNOTATION, FAMILY_ANNOTATION, FAMILY_KEY, GROUP_KEY,
+    HEALTH_CHECKED_CONTAINERS_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, REVISION_LABEL,
+    STARTED_BY_ANNOTATION, TASK_ARN_ANNOTATION, TASK_DEFINITION_ARN_ANNOTATION, TASK_ID_ANNOTATION,
+    label_value,
 };
 
 /// What identifies one task's Pod.
@@ -54,9 +55,18 @@ pub fn build_pod(task: &TaskPod<'_>, mut spec: PodSpec, node: &str) -> Pod {
         (FAMILY_ANNOTATION.to_string(), task.family.to_string()),
         (TASK_ID_ANNOTATION.to_string(), task.task_id.clone()),
         (TASK_ARN_ANNOTATION.to_string(), task.task_arn.clone()),
-        (TASK_DEFINITION_ARN_ANNOTATION.to_string(), task.task_definition_arn.to_string()),
-        (ESSENTIAL_CONTAINERS_ANNOTATION.to_string(), task.essential_containers.join(",")),
-        (HEALTH_CHECKED_CONTAINERS_ANNOTATION.to_string(), task.health_checked_containers.join(",")),
+        (
+            TASK_DEFINITION_ARN_ANNOTATION.to_string(),
+            task.task_definition_arn.to_string(),
+        ),
+        (
+            ESSENTIAL_CONTAINERS_ANNOTATION.to_string(),
+            task.essential_containers.join(","),
+        ),
+        (
+            HEALTH_CHECKED_CONTAINERS_ANNOTATION.to_string(),
+            task.health_checked_containers.join(","),
+        ),
     ]);
     if let Some(by) = task.started_by {
         annotations.insert(STARTED_BY_ANNOTATION.to_string(), by.to_string());
@@ -89,7 +99,12 @@ mod tests {
 
     #[test]
     fn the_pod_is_bound_owned_and_labeled() {
-        let owner = OwnerReference { name: "web".into(), uid: "u".into(), controller: Some(true), ..Default::default() };
+        let owner = OwnerReference {
+            name: "web".into(),
+            uid: "u".into(),
+            controller: Some(true),
+            ..Default::default()
+        };
         let essential = vec!["web".to_string()];
         let task = TaskPod {
             namespace: "ns",
@@ -107,11 +122,17 @@ mod tests {
             owner,
         };
         let pod = build_pod(&task, PodSpec::default(), "node-1");
-        assert_eq!(pod.spec.as_ref().unwrap().node_name.as_deref(), Some("node-1"));
+        assert_eq!(
+            pod.spec.as_ref().unwrap().node_name.as_deref(),
+            Some("node-1")
+        );
         let labels = pod.metadata.labels.unwrap();
         assert_eq!(labels[REVISION_LABEL], "3");
         assert_eq!(labels["ecs.operator.dev/service"], "web");
         assert_eq!(pod.metadata.annotations.unwrap()[GROUP_KEY], "service:web");
-        assert_eq!(pod.metadata.owner_references.unwrap()[0].controller, Some(true));
+        assert_eq!(
+            pod.metadata.owner_references.unwrap()[0].controller,
+            Some(true)
+        );
     }
 }

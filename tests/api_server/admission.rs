@@ -46,7 +46,11 @@ async fn assert_rejected(kind: &str, spec: &str, expected: &[&str]) {
             }
             // 422 for schema and CEL errors; server-side apply reports type and
             // unknown-field errors from its typed-patch step (400, or 500 on 1.34).
-            assert!(status.code >= 400, "not an error status {}: {message}", status.code);
+            assert!(
+                status.code >= 400,
+                "not an error status {}: {message}",
+                status.code
+            );
         }
         Err(other) => panic!("unexpected client error: {other}"),
     }
@@ -315,7 +319,10 @@ rejects!(
     task_definition_unknown_container_field,
     "TaskDefinition",
     "{containerDefinitions: [{name: app, image: a, imagePullPolicy: Always}]}",
-    [".spec.containerDefinitions[0].imagePullPolicy", "field not declared in schema"]
+    [
+        ".spec.containerDefinitions[0].imagePullPolicy",
+        "field not declared in schema"
+    ]
 );
 rejects!(
     task_definition_unknown_log_driver,

@@ -244,7 +244,10 @@ pub async fn wait_for_object(
             last = Some(obj);
         }
         if start.elapsed() > deadline {
-            return Err(format!("{name} did not reach the expected state within {deadline:?}; last seen: {:?}", last.map(|o| o.data)));
+            return Err(format!(
+                "{name} did not reach the expected state within {deadline:?}; last seen: {:?}",
+                last.map(|o| o.data)
+            ));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

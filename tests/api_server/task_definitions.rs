@@ -19,12 +19,22 @@ spec:
 "#;
 
 fn revision_is(n: i64) -> impl Fn(&kube::api::DynamicObject) -> bool {
-    move |o| o.data["status"]["revision"] == json!(n) && o.data["status"]["observedGeneration"] == json!(o.metadata.generation)
+    move |o| {
+        o.data["status"]["revision"] == json!(n)
+            && o.data["status"]["observedGeneration"] == json!(o.metadata.generation)
+    }
 }
 
 async fn revision_numbers(ns: &TestNamespace) -> Vec<i64> {
     let api: Api<ControllerRevision> = Api::namespaced(ns.client.clone(), &ns.name);
-    let mut numbers: Vec<i64> = api.list(&ListParams::default()).await.expect("list").items.iter().map(|r| r.revision).collect();
+    let mut numbers: Vec<i64> = api
+        .list(&ListParams::default())
+        .await
+        .expect("list")
+        .items
+        .iter()
+        .map(|r| r.revision)
+        .collect();
     numbers.sort();
     numbers
 }
@@ -35,25 +45,51 @@ async fn every_spec_change_registers_the_next_revision() {
     let ns = TestNamespace::new("td-revisions").await;
     let api = ns.api_for("TaskDefinition");
     ns.apply_yaml(TD).await.expect("apply");
-    let td = wait_for_object(&api, "web", Duration::from_secs(20), revision_is(1)).await.unwrap();
-    assert_eq!(td.data["status"]["taskDefinitionArn"], "arn:aws:ecs:local:000000000000:task-definition/web:1");
+    let td = wait_for_object(&api, "web", Duration::from_secs(20), revision_is(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        td.data["status"]["taskDefinitionArn"],
+        "arn:aws:ecs:local:000000000000:task-definition/web:1"
+    );
     assert_eq!(td.data["status"]["status"], "ACTIVE");
 
     // Re-applying the same spec registers nothing.
     ns.apply_yaml(TD).await.expect("re-apply");
     // A change registers revision 2; revision 1 stays, immutable.
-    ns.apply_yaml(&TD.replace("nginx:1.27", "nginx:1.28")).await.expect("edit");
-    wait_for_object(&api, "web", Duration::from_secs(20), revision_is(2)).await.unwrap();
+    ns.apply_yaml(&TD.replace("nginx:1.27", "nginx:1.28"))
+        .await
+        .expect("edit");
+    wait_for_object(&api, "web", Duration::from_secs(20), revision_is(2))
+        .await
+        .unwrap();
     assert_eq!(revision_numbers(&ns).await, [1, 2]);
 
     // Deleting the TaskDefinition keeps its revisions; re-creating the family continues at 3.
-    api.delete("web", &DeleteParams::default()).await.expect("delete");
-    let gone = crate::support::poll_until(Duration::from_secs(20), || async { api.get_opt("web").await.ok().flatten().is_none() }).await;
+    api.delete("web", &DeleteParams::default())
+        .await
+        .expect("delete");
+    let gone = crate::support::poll_until(Duration::from_secs(20), || async {
+        api.get_opt("web").await.ok().flatten().is_none()
+    })
+    .await;
     assert!(gone, "TaskDefinition deleted");
-    assert_eq!(revision_numbers(&ns).await, [1, 2], "revisions outlive their TaskDefinition");
-    ns.apply_yaml(&TD.replace("nginx:1.27", "nginx:1.29")).await.expect("re-create");
-    wait_for_object(&api, "web", Duration::from_secs(20), revision_is(3)).await.unwrap();
-    assert_eq!(revision_numbers(&ns).await, [1, 2, 3], "numbers are never reused");
+    assert_eq!(
+        revision_numbers(&ns).await,
+        [1, 2],
+        "revisions outlive their TaskDefinition"
+    );
+    ns.apply_yaml(&TD.replace("nginx:1.27", "nginx:1.29"))
+        .await
+        .expect("re-create");
+    wait_for_object(&api, "web", Duration::from_secs(20), revision_is(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        revision_numbers(&ns).await,
+        [1, 2, 3],
+        "numbers are never reused"
+    );
     ns.cleanup().await;
 }
 
@@ -63,16 +99,25 @@ async fn a_second_object_for_the_same_family_is_refused() {
     let ns = TestNamespace::new("td-conflict").await;
     let api = ns.api_for("TaskDefinition");
     ns.apply_yaml(TD).await.expect("apply first");
-    wait_for_object(&api, "web", Duration::from_secs(20), revision_is(1)).await.unwrap();
-    ns.apply_yaml(&TD.replace("name: web}", "name: web-copy}")).await.expect("apply second");
+    wait_for_object(&api, "web", Duration::from_secs(20), revision_is(1))
+        .await
+        .unwrap();
+    ns.apply_yaml(&TD.replace("name: web}", "name: web-copy}"))
+        .await
+        .expect("apply second");
     let copy = wait_for_object(&api, "web-copy", Duration::from_secs(20), |o| {
         o.data["status"]["conditions"].as_array().is_some_and(|cs| {
-            cs.iter().any(|c| c["type"] == "Accepted" && c["status"] == "False" && c["reason"] == "FamilyConflict")
+            cs.iter().any(|c| {
+                c["type"] == "Accepted" && c["status"] == "False" && c["reason"] == "FamilyConflict"
+            })
         })
     })
     .await
     .unwrap();
-    assert!(copy.data["status"]["revision"].is_null(), "nothing registered for the copy");
+    assert!(
+        copy.data["status"]["revision"].is_null(),
+        "nothing registered for the copy"
+    );
     assert_eq!(revision_numbers(&ns).await, [1]);
     ns.cleanup().await;
 }

@@ -12,7 +12,10 @@ fn crds_directory_matches_the_rust_types() {
         let generated = render(&crd).expect("render CRD");
         let on_disk = std::fs::read_to_string(dir.join(&name))
             .unwrap_or_else(|e| panic!("crds/{name} missing ({e}); run `make crds`"));
-        assert!(on_disk == generated, "crds/{name} is out of date with src/api; run `make crds`");
+        assert!(
+            on_disk == generated,
+            "crds/{name} is out of date with src/api; run `make crds`"
+        );
         expected_files.push(name);
     }
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)

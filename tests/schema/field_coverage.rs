@@ -10,9 +10,21 @@ use ecs_operator::api::all_crds;
 use serde_json::Value;
 
 fn reference(file: &str) -> Value {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "shared", "reference", file].iter().collect();
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{} is needed for the field-coverage test: {e}", path.display()));
+    let path: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "shared",
+        "reference",
+        file,
+    ]
+    .iter()
+    .collect();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} is needed for the field-coverage test: {e}",
+            path.display()
+        )
+    });
     serde_json::from_str(&text).expect("reference JSON")
 }
 
@@ -45,7 +57,11 @@ fn every_ecs_field_is_in_the_schema() {
     for crd in all_crds() {
         let schema = serde_json::to_value(&crd.spec.versions[0].schema).expect("schema JSON");
         let spec = &schema["openAPIV3Schema"]["properties"]["spec"];
-        assert!(spec.is_object(), "{} has a spec schema", crd.spec.names.kind);
+        assert!(
+            spec.is_object(),
+            "{} has a spec schema",
+            crd.spec.names.kind
+        );
         let mut sets = Vec::new();
         object_property_sets(spec, &mut sets);
         spec_objects.insert(crd.spec.names.kind.clone(), sets);
@@ -57,7 +73,9 @@ fn every_ecs_field_is_in_the_schema() {
         if kind.starts_with('_') {
             continue;
         }
-        let objects = spec_objects.get(kind).unwrap_or_else(|| panic!("no CRD for kind {kind}"));
+        let objects = spec_objects
+            .get(kind)
+            .unwrap_or_else(|| panic!("no CRD for kind {kind}"));
         for shape in shape_names.as_array().expect("shape list") {
             let shape = shape.as_str().expect("shape name");
             let wanted: BTreeSet<String> = fields[shape]
@@ -68,7 +86,9 @@ fn every_ecs_field_is_in_the_schema() {
                 .collect();
             checked += wanted.len();
             // The object that declares the most of the shape's fields is the shape's schema.
-            let best = objects.iter().max_by_key(|props| props.intersection(&wanted).count());
+            let best = objects
+                .iter()
+                .max_by_key(|props| props.intersection(&wanted).count());
             let absent: Vec<&String> = match best {
                 Some(props) => wanted.difference(props).collect(),
                 None => wanted.iter().collect(),
@@ -78,6 +98,13 @@ fn every_ecs_field_is_in_the_schema() {
             }
         }
     }
-    assert!(missing.is_empty(), "ECS fields missing from the CRD schemas:\n{}", missing.join("\n"));
-    assert!(checked > 300, "the reference lists hundreds of fields; only {checked} checked");
+    assert!(
+        missing.is_empty(),
+        "ECS fields missing from the CRD schemas:\n{}",
+        missing.join("\n")
+    );
+    assert!(
+        checked > 300,
+        "the reference lists hundreds of fields; only {checked} checked"
+    );
 }

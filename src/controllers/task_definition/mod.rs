@@ -24,7 +24,9 @@ pub use error::Error;
 use super::{Ctx, log_result};
 use crate::api::TaskDefinition;
 use crate::labels::{FAMILY_KEY, label_value};
-use crate::registry::{Revision, RevisionDecision, decide_revision, spec_hash, to_controller_revision};
+use crate::registry::{
+    Revision, RevisionDecision, decide_revision, spec_hash, to_controller_revision,
+};
 
 /// The ECS family of a TaskDefinition object: `spec.family`, else `metadata.name`.
 pub fn family_of(td: &TaskDefinition) -> String {
@@ -50,7 +52,10 @@ async fn reconcile(td: Arc<TaskDefinition>, ctx: Ctx) -> Result<Action, Error> {
 
     // Resolve: one object per family and namespace; the oldest keeps it.
     let outcome = match conflicting_owner(&ctx, &td, &family) {
-        Some(owner) => Err(Error::FamilyConflict { family: family.clone(), owner }),
+        Some(owner) => Err(Error::FamilyConflict {
+            family: family.clone(),
+            owner,
+        }),
         None => register(&ctx, &td, &namespace, &family).await,
     };
     // A refused duplicate reports no revision: the family's revisions are not its own.
@@ -59,18 +64,38 @@ async fn reconcile(td: Arc<TaskDefinition>, ctx: Ctx) -> Result<Action, Error> {
         _ => list_revisions(&ctx, &namespace, &family).await?,
     };
     let latest = revisions.iter().max_by_key(|r| r.number);
-    let new_status = status::compute(&td, &ctx.config.arns(), &family, latest, outcome.as_ref().err());
+    let new_status = status::compute(
+        &td,
+        &ctx.config.arns(),
+        &family,
+        latest,
+        outcome.as_ref().err(),
+    );
     status::write_if_changed(&ctx, &td, new_status).await?;
 
     match outcome {
         Ok(Some(number)) => {
             let note = format!("registered task definition {family}:{number}");
-            ctx.event(td.as_ref(), EventType::Normal, "Registered", "Register", note).await;
+            ctx.event(
+                td.as_ref(),
+                EventType::Normal,
+                "Registered",
+                "Register",
+                note,
+            )
+            .await;
             Ok(Action::await_change())
         }
         Ok(None) => Ok(Action::await_change()),
         Err(e) if e.is_spec_problem() => {
-            ctx.event(td.as_ref(), EventType::Warning, e.reason(), "Register", e.to_string()).await;
+            ctx.event(
+                td.as_ref(),
+                EventType::Warning,
+                e.reason(),
+                "Register",
+                e.to_string(),
+            )
+            .await;
             Ok(Action::await_change())
         }
         Err(e) => Err(e),
@@ -79,7 +104,12 @@ async fn reconcile(td: Arc<TaskDefinition>, ctx: Ctx) -> Result<Action, Error> {
 
 /// Validates and registers the current spec if it is new. Ok(Some(n)) when revision n was
 /// registered now, Ok(None) when the spec was already registered.
-async fn register(ctx: &Ctx, td: &TaskDefinition, namespace: &str, family: &str) -> Result<Option<i64>, Error> {
+async fn register(
+    ctx: &Ctx,
+    td: &TaskDefinition,
+    namespace: &str,
+    family: &str,
+) -> Result<Option<i64>, Error> {
     let issues = status::validation_issues(td, &ctx.config);
     if !issues.is_empty() {
         return Err(Error::Invalid(issues.join("; ")));
@@ -91,7 +121,16 @@ async fn register(ctx: &Ctx, td: &TaskDefinition, namespace: &str, family: &str)
         RevisionDecision::Register(number) => {
             let cr = to_controller_revision(namespace, &td.name_any(), family, number, &td.spec);
             let api: Api<ControllerRevision> = Api::namespaced(ctx.client.clone(), namespace);
-            match api.create(&PostParams { field_manager: Some(ctx.config.manager.clone()), ..Default::default() }, &cr).await {
+            match api
+                .create(
+                    &PostParams {
+                        field_manager: Some(ctx.config.manager.clone()),
+                        ..Default::default()
+                    },
+                    &cr,
+                )
+                .await
+            {
                 Ok(_) => Ok(Some(number)),
                 // Another reconcile registered it between our list and create: the next
                 // reconcile sees it. Never a second revision with the same number.
@@ -105,7 +144,10 @@ async fn register(ctx: &Ctx, td: &TaskDefinition, namespace: &str, family: &str)
 async fn list_revisions(ctx: &Ctx, namespace: &str, family: &str) -> Result<Vec<Revision>, Error> {
     let api: Api<ControllerRevision> = Api::namespaced(ctx.client.clone(), namespace);
     let selector = format!("{FAMILY_KEY}={}", label_value(family));
-    let list = api.list(&ListParams::default().labels(&selector)).await.map_err(Error::Kube)?;
+    let list = api
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(Error::Kube)?;
     Ok(list
         .items
         .iter()
@@ -117,7 +159,12 @@ async fn list_revisions(ctx: &Ctx, namespace: &str, family: &str) -> Result<Vec<
 /// Another live TaskDefinition object in the namespace that registers the same family
 /// and is older (creation time, then name) — it owns the family.
 fn conflicting_owner(ctx: &Ctx, td: &TaskDefinition, family: &str) -> Option<String> {
-    let key = |t: &TaskDefinition| (t.metadata.creation_timestamp.clone().map(|t| t.0), t.name_any());
+    let key = |t: &TaskDefinition| {
+        (
+            t.metadata.creation_timestamp.clone().map(|t| t.0),
+            t.name_any(),
+        )
+    };
     ctx.stores
         .task_definitions
         .state()

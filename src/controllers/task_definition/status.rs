@@ -54,7 +54,9 @@ pub fn compute(
             type_: "Accepted",
             status: TRUE,
             reason: "Registered",
-            message: latest.map(|r| format!("registered as {family}:{}", r.number)).unwrap_or_default(),
+            message: latest
+                .map(|r| format!("registered as {family}:{}", r.number))
+                .unwrap_or_default(),
             observed_generation: generation,
         },
         Some(e) => ConditionUpdate {
@@ -67,11 +69,22 @@ pub fn compute(
     };
     let ready = ConditionUpdate {
         type_: "Ready",
-        status: if error.is_none() && latest.is_some() { TRUE } else { FALSE },
-        reason: if error.is_none() { "Registered" } else { e_reason(error) },
+        status: if error.is_none() && latest.is_some() {
+            TRUE
+        } else {
+            FALSE
+        },
+        reason: if error.is_none() {
+            "Registered"
+        } else {
+            e_reason(error)
+        },
         message: match (error, latest) {
             (None, Some(r)) => format!("{family}:{} is ACTIVE", r.number),
-            (Some(_), Some(r)) => format!("the spec was not registered; {family}:{} stays the latest revision", r.number),
+            (Some(_), Some(r)) => format!(
+                "the spec was not registered; {family}:{} stays the latest revision",
+                r.number
+            ),
             (Some(_), None) => "no revision is registered".to_string(),
             (None, None) => "registering".to_string(),
         },
@@ -90,7 +103,10 @@ fn e_reason(error: Option<&Error>) -> &'static str {
 /// ECS reports the launch types a revision validates against.
 fn compatibilities(rev: &Revision) -> Vec<String> {
     let mut out = vec!["EC2".to_string(), "EXTERNAL".to_string()];
-    let awsvpc = matches!(rev.spec.network_mode, Some(crate::api::shapes::NetworkMode::Awsvpc));
+    let awsvpc = matches!(
+        rev.spec.network_mode,
+        Some(crate::api::shapes::NetworkMode::Awsvpc)
+    );
     if awsvpc && rev.spec.cpu.is_some() && rev.spec.memory.is_some() {
         out.push("FARGATE".to_string());
     }
@@ -98,11 +114,16 @@ fn compatibilities(rev: &Revision) -> Vec<String> {
 }
 
 /// Writes the status subresource unless it is unchanged (no churn for watchers).
-pub async fn write_if_changed(ctx: &Ctx, td: &TaskDefinition, status: TaskDefinitionStatus) -> Result<(), Error> {
+pub async fn write_if_changed(
+    ctx: &Ctx,
+    td: &TaskDefinition,
+    status: TaskDefinitionStatus,
+) -> Result<(), Error> {
     if td.status.as_ref() == Some(&status) {
         return Ok(());
     }
-    let api: Api<TaskDefinition> = Api::namespaced(ctx.client.clone(), &td.namespace().unwrap_or_default());
+    let api: Api<TaskDefinition> =
+        Api::namespaced(ctx.client.clone(), &td.namespace().unwrap_or_default());
     let patch = serde_json::json!({
         "apiVersion": "ecs.operator.dev/v1alpha1",
         "kind": "TaskDefinition",

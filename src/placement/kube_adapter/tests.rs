@@ -66,7 +66,10 @@ fn node_maps_to_container_instance() {
     let n = node("node-1", json!({}));
     let instance = container_instance(&n, &[], &AdapterOptions::default());
     assert_eq!(instance.id, "node-1");
-    assert_eq!(instance.ec2_instance_id.as_deref(), Some("i-0123456789abcdef0"));
+    assert_eq!(
+        instance.ec2_instance_id.as_deref(),
+        Some("i-0123456789abcdef0")
+    );
     // 3900m → floor(3900 × 1024 / 1000) = 3993 units; 7 GiB = 7168 MiB.
     assert_eq!(instance.registered, Resources::new(3993, 7168));
     assert_eq!(instance.remaining, instance.registered);
@@ -98,8 +101,14 @@ fn status_from_cordon_label_and_readiness() {
         json!({"status": {"conditions": [{"type": "Ready", "status": "Unknown"}]}}),
     );
     let opts = AdapterOptions::default();
-    assert_eq!(container_instance(&cordoned, &[], &opts).status, InstanceStatus::Draining);
-    assert_eq!(container_instance(&labeled, &[], &opts).status, InstanceStatus::Draining);
+    assert_eq!(
+        container_instance(&cordoned, &[], &opts).status,
+        InstanceStatus::Draining
+    );
+    assert_eq!(
+        container_instance(&labeled, &[], &opts).status,
+        InstanceStatus::Draining
+    );
     let disconnected = container_instance(&not_ready, &[], &opts);
     assert_eq!(disconnected.status, InstanceStatus::Active);
     assert!(!disconnected.agent_connected);
@@ -121,11 +130,15 @@ fn remaining_subtracts_every_non_terminal_pod_and_collects_ports() {
             }]}
         }),
     );
-    let foreign = pod("kube-proxy", "node-1", json!({"spec": {"hostNetwork": true, "containers": [{
-        "name": "proxy",
-        "resources": {"limits": {"cpu": "1", "memory": "1Gi"}},
-        "ports": [{"containerPort": 10256}]
-    }]}}));
+    let foreign = pod(
+        "kube-proxy",
+        "node-1",
+        json!({"spec": {"hostNetwork": true, "containers": [{
+            "name": "proxy",
+            "resources": {"limits": {"cpu": "1", "memory": "1Gi"}},
+            "ports": [{"containerPort": 10256}]
+        }]}}),
+    );
     let finished = pod("job", "node-1", json!({"status": {"phase": "Succeeded"}}));
     let elsewhere = pod("other", "node-2", json!({}));
     let snapshot = snapshot_from_cluster(
@@ -136,7 +149,10 @@ fn remaining_subtracts_every_non_terminal_pod_and_collects_ports() {
     );
     let instance = snapshot.instance("node-1").unwrap();
     // cpu: 100m → ceil(102.4) = 103 units; 1000m → 1024 units. memory: 100 + 1024 MiB.
-    assert_eq!(instance.remaining, Resources::new(3993 - 103 - 1024, 7168 - 100 - 1024));
+    assert_eq!(
+        instance.remaining,
+        Resources::new(3993 - 103 - 1024, 7168 - 100 - 1024)
+    );
     assert!(instance.ports_in_use.contains(HostPort::tcp(8080)));
     assert!(instance.ports_in_use.contains(HostPort::udp(53)));
     assert!(instance.ports_in_use.contains(HostPort::tcp(10256)));
@@ -160,13 +176,19 @@ fn terminating_pods_hold_resources_but_are_not_tasks() {
     );
     let snapshot = snapshot_from_cluster("prod", [&n], [&leaving], &AdapterOptions::default());
     assert_eq!(snapshot.tasks().count(), 0);
-    assert_eq!(snapshot.instance("node-1").unwrap().remaining.memory, 7168 - 256);
+    assert_eq!(
+        snapshot.instance("node-1").unwrap().remaining.memory,
+        7168 - 256
+    );
 }
 
 #[test]
 fn only_nodes_of_the_cluster_are_instances() {
     let ours = node("a", json!({}));
-    let other = node("b", json!({"metadata": {"labels": {"ecs.operator.dev/cluster": "dev"}}}));
+    let other = node(
+        "b",
+        json!({"metadata": {"labels": {"ecs.operator.dev/cluster": "dev"}}}),
+    );
     let snapshot = snapshot_from_cluster("prod", [&ours, &other], [], &AdapterOptions::default());
     assert_eq!(snapshot.len(), 1);
     assert!(snapshot.instance("b").is_none());
@@ -174,33 +196,47 @@ fn only_nodes_of_the_cluster_are_instances() {
 
 #[test]
 fn effective_pod_requests_follow_the_kubernetes_rules() {
-    let p = pod("p", "n", json!({"spec": {
-        "containers": [
-            {"name": "a", "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}},
-            {"name": "b", "resources": {"requests": {"cpu": "200m"}, "limits": {"memory": "32Mi"}}}
-        ],
-        "initContainers": [
-            {"name": "sidecar", "restartPolicy": "Always", "resources": {"requests": {"cpu": "50m", "memory": "16Mi"}}},
-            {"name": "migrate", "resources": {"requests": {"cpu": "2", "memory": "10Mi"}}}
-        ],
-        "overhead": {"cpu": "10m", "memory": "1Mi"}
-    }}));
+    let p = pod(
+        "p",
+        "n",
+        json!({"spec": {
+            "containers": [
+                {"name": "a", "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}},
+                {"name": "b", "resources": {"requests": {"cpu": "200m"}, "limits": {"memory": "32Mi"}}}
+            ],
+            "initContainers": [
+                {"name": "sidecar", "restartPolicy": "Always", "resources": {"requests": {"cpu": "50m", "memory": "16Mi"}}},
+                {"name": "migrate", "resources": {"requests": {"cpu": "2", "memory": "10Mi"}}}
+            ],
+            "overhead": {"cpu": "10m", "memory": "1Mi"}
+        }}),
+    );
     let (millis, bytes) = pod_requests(&p);
     // cpu: max(100 + 200 + 50, 2000 + 50) + 10; memory: max(64 + 32 + 16, 10 + 16) + 1 MiB.
     assert_eq!(millis, 2060);
     assert_eq!(bytes, 113 * MIB);
-    let pod_level = pod("p", "n", json!({"spec": {"resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}}));
+    let pod_level = pod(
+        "p",
+        "n",
+        json!({"spec": {"resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}}),
+    );
     assert_eq!(pod_requests(&pod_level), (1000, 1024 * MIB));
 }
 
 #[test]
 fn snapshot_feeds_the_engine() {
-    let small = node("small", json!({"status": {"allocatable": {"cpu": "1", "memory": "1Gi"}}}));
+    let small = node(
+        "small",
+        json!({"status": {"allocatable": {"cpu": "1", "memory": "1Gi"}}}),
+    );
     let snapshot = snapshot_from_cluster("prod", [&small], [], &AdapterOptions::default());
     let request = PlacementRequest::service("web").with_reservation(Resources::new(256, 2048));
     let outcome = snapshot.place(&request).unwrap();
     let failure = outcome.failure.unwrap();
-    assert_eq!(failure.closest.unwrap().reason, FailureReason::ResourceMemory);
+    assert_eq!(
+        failure.closest.unwrap().reason,
+        FailureReason::ResourceMemory
+    );
 }
 
 #[test]
@@ -209,6 +245,9 @@ fn provider_ids() {
         ec2_instance_id_from_provider_id("aws:///us-east-1a/i-0abc").as_deref(),
         Some("i-0abc")
     );
-    assert_eq!(ec2_instance_id_from_provider_id("kind://docker/kind/node"), None);
+    assert_eq!(
+        ec2_instance_id_from_provider_id("kind://docker/kind/node"),
+        None
+    );
     assert_eq!(ec2_instance_id_from_provider_id("aws:///zone/"), None);
 }

@@ -214,7 +214,10 @@ pub enum Operand {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// A string; `number` is set when it also reads as a decimal number (attribute ordering).
-    Text { text: String, number: Option<f64> },
+    Text {
+        text: String,
+        number: Option<f64>,
+    },
     Integer(u64),
     Bool(bool),
     Version(Version),

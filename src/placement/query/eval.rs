@@ -144,9 +144,9 @@ fn ordered_test(
         (Operator::LessThan, Operand::Value(v)) => holds(v, Ordering::is_lt),
         (Operator::LessThanEqual, Operand::Value(v)) => holds(v, Ordering::is_le),
         (Operator::In, Operand::List(values)) => values.iter().any(|v| holds(v, Ordering::is_eq)),
-        (Operator::NotIn, Operand::List(values)) => {
-            values.iter().all(|v| compare(v).is_some_and(Ordering::is_ne))
-        }
+        (Operator::NotIn, Operand::List(values)) => values
+            .iter()
+            .all(|v| compare(v).is_some_and(Ordering::is_ne)),
         _ => false,
     }
 }

@@ -135,7 +135,11 @@ impl<'a> Parser<'a> {
         if !starts_with_ignore_case(rest, keyword) {
             return false;
         }
-        if rest[keyword.len()..].chars().next().is_some_and(is_word_char) {
+        if rest[keyword.len()..]
+            .chars()
+            .next()
+            .is_some_and(is_word_char)
+        {
             return false;
         }
         self.pos += keyword.len();
@@ -319,7 +323,12 @@ impl<'a> Parser<'a> {
                 continue;
             }
             let ends_in_letter = symbol.ends_with(|c: char| c.is_ascii_alphabetic());
-            if ends_in_letter && rest[symbol.len()..].chars().next().is_some_and(is_word_char) {
+            if ends_in_letter
+                && rest[symbol.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(is_word_char)
+            {
                 continue;
             }
             self.pos += symbol.len();
@@ -357,7 +366,10 @@ impl<'a> Parser<'a> {
                     }
                     None => Err(ParseError {
                         position: self.column(self.src.len()),
-                        expected: format!("a closing {quote} for the value opened at column {}", self.column(start)),
+                        expected: format!(
+                            "a closing {quote} for the value opened at column {}",
+                            self.column(start)
+                        ),
                         found: "end of input".into(),
                     }),
                 }
@@ -418,10 +430,12 @@ impl<'a> Parser<'a> {
             found: format!("'{text}'"),
         };
         match subject {
-            Subject::Attribute(_) | Subject::TaskGroup | Subject::Ec2InstanceId => Ok(Value::Text {
-                text: text.to_string(),
-                number: parse_number(text),
-            }),
+            Subject::Attribute(_) | Subject::TaskGroup | Subject::Ec2InstanceId => {
+                Ok(Value::Text {
+                    text: text.to_string(),
+                    number: parse_number(text),
+                })
+            }
             Subject::AgentConnected => match text.to_ascii_lowercase().as_str() {
                 "true" => Ok(Value::Bool(true)),
                 "false" => Ok(Value::Bool(false)),

@@ -106,22 +106,73 @@ fn documented_examples_parse_and_evaluate() {
     let dev = Facts::default().attr("stack", "dev");
     let unlabeled = Facts::default();
     let cases: Vec<(&str, Facts, Facts)> = vec![
-        ("attribute:ecs.instance-type == t2.small", t2_small_1a(), t2_medium_1c.clone()),
-        ("attribute:ecs.availability-zone in [us-east-1a, us-east-1b]", g2_1b.clone(), t2_medium_1c.clone()),
-        ("attribute:ecs.instance-type =~ g2.* and attribute:ecs.availability-zone != us-east-1d", g2_1b.clone(), g2_2xlarge_1d()),
-        ("task:group == service:production", Facts::default().groups(&["service:production"]), Facts::default().groups(&["service:staging"])),
-        ("not(task:group == database)", Facts::default().groups(&["web"]), Facts::default().groups(&["web", "database"])),
-        ("runningTasksCount == 1", Facts::default().groups(&["a"]), Facts::default().groups(&["a", "b"])),
+        (
+            "attribute:ecs.instance-type == t2.small",
+            t2_small_1a(),
+            t2_medium_1c.clone(),
+        ),
+        (
+            "attribute:ecs.availability-zone in [us-east-1a, us-east-1b]",
+            g2_1b.clone(),
+            t2_medium_1c.clone(),
+        ),
+        (
+            "attribute:ecs.instance-type =~ g2.* and attribute:ecs.availability-zone != us-east-1d",
+            g2_1b.clone(),
+            g2_2xlarge_1d(),
+        ),
+        (
+            "task:group == service:production",
+            Facts::default().groups(&["service:production"]),
+            Facts::default().groups(&["service:staging"]),
+        ),
+        (
+            "not(task:group == database)",
+            Facts::default().groups(&["web"]),
+            Facts::default().groups(&["web", "database"]),
+        ),
+        (
+            "runningTasksCount == 1",
+            Facts::default().groups(&["a"]),
+            Facts::default().groups(&["a", "b"]),
+        ),
         ("agentVersion < 1.14.5", old.clone(), t2_small_1a()),
         ("registeredAt < 2018-02-13", old.clone(), t2_small_1a()),
-        ("ec2InstanceId in ['i-abcd1234', 'i-wxyx7890']", t2_small_1a(), Facts { id: "i-00000000", ..Facts::default() }),
-        ("attribute:ecs.instance-type =~ t2.*", t2_medium_1c.clone(), g2_1b.clone()),
-        ("task:group == databases", Facts::default().groups(&["databases"]), Facts::default()),
+        (
+            "ec2InstanceId in ['i-abcd1234', 'i-wxyx7890']",
+            t2_small_1a(),
+            Facts {
+                id: "i-00000000",
+                ..Facts::default()
+            },
+        ),
+        (
+            "attribute:ecs.instance-type =~ t2.*",
+            t2_medium_1c.clone(),
+            g2_1b.clone(),
+        ),
+        (
+            "task:group == databases",
+            Facts::default().groups(&["databases"]),
+            Facts::default(),
+        ),
         ("attribute:stack == prod", prod.clone(), dev.clone()),
         ("attribute:stack != prod", dev.clone(), unlabeled.clone()),
-        ("attribute:ecs.instance-type in [t2.small, t2.medium]", t2_medium_1c.clone(), g2_1b.clone()),
-        ("attribute:ecs.instance-type =~ t2.* and attribute:ecs.availability-zone == us-east-1a", t2_small_1a(), t2_medium_1c.clone()),
-        ("attribute:ecs.os-family == WINDOWS_SERVER_2022_CORE", t2_small_1a(), g2_1b.clone()),
+        (
+            "attribute:ecs.instance-type in [t2.small, t2.medium]",
+            t2_medium_1c.clone(),
+            g2_1b.clone(),
+        ),
+        (
+            "attribute:ecs.instance-type =~ t2.* and attribute:ecs.availability-zone == us-east-1a",
+            t2_small_1a(),
+            t2_medium_1c.clone(),
+        ),
+        (
+            "attribute:ecs.os-family == WINDOWS_SERVER_2022_CORE",
+            t2_small_1a(),
+            g2_1b.clone(),
+        ),
     ];
     for (source, selected, rejected) in cases {
         assert!(eval(source, &selected), "{source} should select");
@@ -133,62 +184,232 @@ fn documented_examples_parse_and_evaluate() {
 
 #[test]
 fn every_operator_in_both_spellings() {
-    let f = t2_small_1a().attr("cores", "8").groups(&["service:web", "family:batch"]);
+    let f = t2_small_1a()
+        .attr("cores", "8")
+        .groups(&["service:web", "family:batch"]);
     // (symbol form, word form, expected)
     let cases = [
         ("attribute:cores == 8", "attribute:cores equals 8", true),
-        ("attribute:cores != 8", "attribute:cores not_equals 8", false),
-        ("attribute:cores > 4", "attribute:cores greater_than 4", true),
-        ("attribute:cores > 10", "attribute:cores greater_than 10", false),
-        ("attribute:cores >= 8", "attribute:cores greater_than_equal 8", true),
+        (
+            "attribute:cores != 8",
+            "attribute:cores not_equals 8",
+            false,
+        ),
+        (
+            "attribute:cores > 4",
+            "attribute:cores greater_than 4",
+            true,
+        ),
+        (
+            "attribute:cores > 10",
+            "attribute:cores greater_than 10",
+            false,
+        ),
+        (
+            "attribute:cores >= 8",
+            "attribute:cores greater_than_equal 8",
+            true,
+        ),
         ("attribute:cores < 8", "attribute:cores less_than 8", false),
-        ("attribute:cores <= 8", "attribute:cores less_than_equal 8", true),
-        ("attribute:cores =~ [0-9]+", "attribute:cores matches [0-9]+", true),
-        ("attribute:cores !~ [0-9]+", "attribute:cores not_matches [0-9]+", false),
+        (
+            "attribute:cores <= 8",
+            "attribute:cores less_than_equal 8",
+            true,
+        ),
+        (
+            "attribute:cores =~ [0-9]+",
+            "attribute:cores matches [0-9]+",
+            true,
+        ),
+        (
+            "attribute:cores !~ [0-9]+",
+            "attribute:cores not_matches [0-9]+",
+            false,
+        ),
         ("attribute:cores exists", "attribute:cores exists", true),
         ("attribute:gpu !exists", "attribute:gpu not_exists", true),
-        ("attribute:cores in [4, 8]", "attribute:cores in [4, 8]", true),
-        ("attribute:cores !in [4, 8]", "attribute:cores not_in [4, 8]", false),
-        ("task:group == service:web", "task:group equals service:web", true),
-        ("task:group != service:web", "task:group not_equals service:web", false),
-        ("task:group != service:api", "task:group not_equals service:api", true),
-        ("task:group =~ family:.*", "task:group matches family:.*", true),
-        ("task:group !~ family:.*", "task:group not_matches family:.*", false),
-        ("task:group in [service:api, family:batch]", "task:group in [service:api, family:batch]", true),
-        ("task:group !in [service:api]", "task:group not_in [service:api]", true),
+        (
+            "attribute:cores in [4, 8]",
+            "attribute:cores in [4, 8]",
+            true,
+        ),
+        (
+            "attribute:cores !in [4, 8]",
+            "attribute:cores not_in [4, 8]",
+            false,
+        ),
+        (
+            "task:group == service:web",
+            "task:group equals service:web",
+            true,
+        ),
+        (
+            "task:group != service:web",
+            "task:group not_equals service:web",
+            false,
+        ),
+        (
+            "task:group != service:api",
+            "task:group not_equals service:api",
+            true,
+        ),
+        (
+            "task:group =~ family:.*",
+            "task:group matches family:.*",
+            true,
+        ),
+        (
+            "task:group !~ family:.*",
+            "task:group not_matches family:.*",
+            false,
+        ),
+        (
+            "task:group in [service:api, family:batch]",
+            "task:group in [service:api, family:batch]",
+            true,
+        ),
+        (
+            "task:group !in [service:api]",
+            "task:group not_in [service:api]",
+            true,
+        ),
         ("task:group exists", "task:group exists", true),
         ("task:group !exists", "task:group not_exists", false),
         ("agentConnected == true", "agentConnected equals true", true),
-        ("agentConnected != true", "agentConnected not_equals true", false),
-        ("agentConnected in [false]", "agentConnected in [false]", false),
-        ("agentConnected !in [false]", "agentConnected not_in [false]", true),
+        (
+            "agentConnected != true",
+            "agentConnected not_equals true",
+            false,
+        ),
+        (
+            "agentConnected in [false]",
+            "agentConnected in [false]",
+            false,
+        ),
+        (
+            "agentConnected !in [false]",
+            "agentConnected not_in [false]",
+            true,
+        ),
         ("agentConnected =~ t.*", "agentConnected matches t.*", true),
-        ("agentConnected !~ t.*", "agentConnected not_matches t.*", false),
+        (
+            "agentConnected !~ t.*",
+            "agentConnected not_matches t.*",
+            false,
+        ),
         ("agentVersion == 1.14.5", "agentVersion equals 1.14.5", true),
-        ("agentVersion != 1.14.5", "agentVersion not_equals 1.14.5", false),
-        ("agentVersion > 1.9.0", "agentVersion greater_than 1.9.0", true),
-        ("agentVersion >= 1.14.6", "agentVersion greater_than_equal 1.14.6", false),
+        (
+            "agentVersion != 1.14.5",
+            "agentVersion not_equals 1.14.5",
+            false,
+        ),
+        (
+            "agentVersion > 1.9.0",
+            "agentVersion greater_than 1.9.0",
+            true,
+        ),
+        (
+            "agentVersion >= 1.14.6",
+            "agentVersion greater_than_equal 1.14.6",
+            false,
+        ),
         ("agentVersion < 1.100", "agentVersion less_than 1.100", true),
-        ("agentVersion <= 1.14.5", "agentVersion less_than_equal 1.14.5", true),
-        ("ec2InstanceId == i-abcd1234", "ec2InstanceId equals i-abcd1234", true),
-        ("ec2InstanceId != i-abcd1234", "ec2InstanceId not_equals i-abcd1234", false),
-        ("ec2InstanceId in [i-1, i-abcd1234]", "instanceId in [i-1, i-abcd1234]", true),
-        ("ec2InstanceId !in [i-1]", "ec2InstanceId not_in [i-1]", true),
-        ("ec2InstanceId =~ i-abcd.*", "ec2InstanceId matches i-abcd.*", true),
-        ("ec2InstanceId !~ i-abcd.*", "ec2InstanceId not_matches i-abcd.*", false),
-        ("registeredAt == 2018-06-18", "registeredAt equals 2018-06-18", true),
-        ("registeredAt != 2018-06-18", "registeredAt not_equals 2018-06-18", false),
-        ("registeredAt > 2018-06-18T22:28:27Z", "registeredAt greater_than 2018-06-18T22:28:27Z", true),
-        ("registeredAt >= 2018-06-19", "registeredAt greater_than_equal 2018-06-19", false),
-        ("registeredAt < 2018-06-18T22:28:29+00:00", "registeredAt less_than 2018-06-18T22:28:29+00:00", true),
-        ("registeredAt <= 2018-06-18T22:28:28", "registeredAt less_than_equal 2018-06-18T22:28:28", true),
+        (
+            "agentVersion <= 1.14.5",
+            "agentVersion less_than_equal 1.14.5",
+            true,
+        ),
+        (
+            "ec2InstanceId == i-abcd1234",
+            "ec2InstanceId equals i-abcd1234",
+            true,
+        ),
+        (
+            "ec2InstanceId != i-abcd1234",
+            "ec2InstanceId not_equals i-abcd1234",
+            false,
+        ),
+        (
+            "ec2InstanceId in [i-1, i-abcd1234]",
+            "instanceId in [i-1, i-abcd1234]",
+            true,
+        ),
+        (
+            "ec2InstanceId !in [i-1]",
+            "ec2InstanceId not_in [i-1]",
+            true,
+        ),
+        (
+            "ec2InstanceId =~ i-abcd.*",
+            "ec2InstanceId matches i-abcd.*",
+            true,
+        ),
+        (
+            "ec2InstanceId !~ i-abcd.*",
+            "ec2InstanceId not_matches i-abcd.*",
+            false,
+        ),
+        (
+            "registeredAt == 2018-06-18",
+            "registeredAt equals 2018-06-18",
+            true,
+        ),
+        (
+            "registeredAt != 2018-06-18",
+            "registeredAt not_equals 2018-06-18",
+            false,
+        ),
+        (
+            "registeredAt > 2018-06-18T22:28:27Z",
+            "registeredAt greater_than 2018-06-18T22:28:27Z",
+            true,
+        ),
+        (
+            "registeredAt >= 2018-06-19",
+            "registeredAt greater_than_equal 2018-06-19",
+            false,
+        ),
+        (
+            "registeredAt < 2018-06-18T22:28:29+00:00",
+            "registeredAt less_than 2018-06-18T22:28:29+00:00",
+            true,
+        ),
+        (
+            "registeredAt <= 2018-06-18T22:28:28",
+            "registeredAt less_than_equal 2018-06-18T22:28:28",
+            true,
+        ),
         ("runningTasksCount == 2", "runningTasksCount equals 2", true),
-        ("runningTasksCount != 2", "runningTasksCount not_equals 2", false),
-        ("runningTasksCount > 1", "runningTasksCount greater_than 1", true),
-        ("runningTasksCount >= 3", "runningTasksCount greater_than_equal 3", false),
-        ("runningTasksCount < 3", "runningTasksCount less_than 3", true),
-        ("runningTasksCount <= 1", "runningTasksCount less_than_equal 1", false),
-        ("runningTasksCount in [0, 2]", "runningTasksCount in [0, 2]", true),
+        (
+            "runningTasksCount != 2",
+            "runningTasksCount not_equals 2",
+            false,
+        ),
+        (
+            "runningTasksCount > 1",
+            "runningTasksCount greater_than 1",
+            true,
+        ),
+        (
+            "runningTasksCount >= 3",
+            "runningTasksCount greater_than_equal 3",
+            false,
+        ),
+        (
+            "runningTasksCount < 3",
+            "runningTasksCount less_than 3",
+            true,
+        ),
+        (
+            "runningTasksCount <= 1",
+            "runningTasksCount less_than_equal 1",
+            false,
+        ),
+        (
+            "runningTasksCount in [0, 2]",
+            "runningTasksCount in [0, 2]",
+            true,
+        ),
     ];
     for (symbol, word, expected) in cases {
         assert_eq!(eval(symbol, &f), expected, "{symbol}");
@@ -220,7 +441,11 @@ fn missing_values_satisfy_only_not_exists() {
     ] {
         assert!(!eval(source, &bare), "{source}");
     }
-    for source in ["attribute:stack !exists", "task:group != a", "task:group !exists"] {
+    for source in [
+        "attribute:stack !exists",
+        "task:group != a",
+        "task:group !exists",
+    ] {
         assert!(eval(source, &bare), "{source}");
     }
 }
@@ -230,8 +455,14 @@ fn equality_is_string_equality_but_ordering_is_numeric() {
     let f = Facts::default().attr("cores", "10").attr("name", "b");
     assert!(!eval("attribute:cores == 10.0", &f));
     assert!(eval("attribute:cores > 9", &f), "10 > 9 numerically");
-    assert!(eval("attribute:name > a", &f), "strings order lexicographically");
-    assert!(eval("attribute:cores < a", &f), "number vs text falls back to text order");
+    assert!(
+        eval("attribute:name > a", &f),
+        "strings order lexicographically"
+    );
+    assert!(
+        eval("attribute:cores < a", &f),
+        "number vs text falls back to text order"
+    );
 }
 
 #[test]
@@ -241,7 +472,10 @@ fn patterns_match_the_whole_value() {
     assert!(!eval("attribute:ecs.instance-type =~ t2", &f));
     assert!(!eval("attribute:ecs.instance-type =~ small", &f));
     assert!(eval("attribute:ecs.instance-type =~ m5.*|t2.*", &f));
-    assert!(eval("attribute:ecs.instance-type =~ 't2\\.(small|medium)'", &f));
+    assert!(eval(
+        "attribute:ecs.instance-type =~ 't2\\.(small|medium)'",
+        &f
+    ));
 }
 
 #[test]
@@ -249,16 +483,40 @@ fn logic_precedence_and_spellings() {
     let f = t2_small_1a();
     let cases = [
         // NOT > AND > OR
-        ("attribute:a exists or attribute:ecs.instance-type == t2.small and attribute:b exists", false),
-        ("attribute:ecs.instance-type == t2.small or attribute:a exists and attribute:b exists", true),
-        ("(attribute:ecs.instance-type == t2.small or attribute:a exists) and attribute:b exists", false),
-        ("not attribute:a exists and attribute:ecs.instance-type == t2.small", true),
-        ("!attribute:a exists && attribute:ecs.instance-type == t2.small", true),
-        ("! (attribute:a exists || attribute:ecs.instance-type == t2.small)", false),
-        ("NOT(attribute:a exists) AND attribute:ecs.instance-type == t2.small", true),
+        (
+            "attribute:a exists or attribute:ecs.instance-type == t2.small and attribute:b exists",
+            false,
+        ),
+        (
+            "attribute:ecs.instance-type == t2.small or attribute:a exists and attribute:b exists",
+            true,
+        ),
+        (
+            "(attribute:ecs.instance-type == t2.small or attribute:a exists) and attribute:b exists",
+            false,
+        ),
+        (
+            "not attribute:a exists and attribute:ecs.instance-type == t2.small",
+            true,
+        ),
+        (
+            "!attribute:a exists && attribute:ecs.instance-type == t2.small",
+            true,
+        ),
+        (
+            "! (attribute:a exists || attribute:ecs.instance-type == t2.small)",
+            false,
+        ),
+        (
+            "NOT(attribute:a exists) AND attribute:ecs.instance-type == t2.small",
+            true,
+        ),
         ("not(not(attribute:ecs.instance-type == t2.small))", true),
         ("((((attribute:ecs.instance-type == t2.small))))", true),
-        ("attribute:ecs.instance-type==t2.small&&attribute:ecs.availability-zone==us-east-1a", true),
+        (
+            "attribute:ecs.instance-type==t2.small&&attribute:ecs.availability-zone==us-east-1a",
+            true,
+        ),
         ("attribute:ecs.instance-type == 't2.small'", true),
         ("attribute:ecs.instance-type == \"t2.small\"", true),
         ("attribute:ecs.instance-type in ['t2.small','x']", true),
@@ -286,22 +544,77 @@ fn parse_errors_name_position_and_expectation() {
         ("attribute:x in [a,", 19, "a value", "end of input"),
         ("attribute:x == 'abc", 20, "a closing '", "end of input"),
         ("attribute:x =~ (", 16, "a value", "'('"),
-        ("attribute:x =~ a[", 16, "a valid regular expression", "'a['"),
-        ("attribute:x =~ 'a['", 16, "a valid regular expression", "'a['"),
-        ("attribute:x exists y", 20, "'and', 'or' or end of input", "'y'"),
-        ("(attribute:x exists", 20, "'and', 'or' or ')'", "end of input"),
-        ("attribute:x exists)", 19, "'and', 'or' or end of input", "')'"),
+        (
+            "attribute:x =~ a[",
+            16,
+            "a valid regular expression",
+            "'a['",
+        ),
+        (
+            "attribute:x =~ 'a['",
+            16,
+            "a valid regular expression",
+            "'a['",
+        ),
+        (
+            "attribute:x exists y",
+            20,
+            "'and', 'or' or end of input",
+            "'y'",
+        ),
+        (
+            "(attribute:x exists",
+            20,
+            "'and', 'or' or ')'",
+            "end of input",
+        ),
+        (
+            "attribute:x exists)",
+            19,
+            "'and', 'or' or end of input",
+            "')'",
+        ),
         ("attribute:x exists and", 23, "a subject", "end of input"),
         ("foo == bar", 1, "a subject", "'foo'"),
-        ("memberOf(attribute:x exists)", 1, "without the memberOf", "'memberOf'"),
-        ("runningTasksCount == abc", 22, "a non-negative integer for runningTasksCount", "'abc'"),
-        ("runningTasksCount =~ 1.*", 19, "an operator that runningTasksCount supports", "'=~'"),
+        (
+            "memberOf(attribute:x exists)",
+            1,
+            "without the memberOf",
+            "'memberOf'",
+        ),
+        (
+            "runningTasksCount == abc",
+            22,
+            "a non-negative integer for runningTasksCount",
+            "'abc'",
+        ),
+        (
+            "runningTasksCount =~ 1.*",
+            19,
+            "an operator that runningTasksCount supports",
+            "'=~'",
+        ),
         ("agentVersion >= latest", 17, "a version", "'latest'"),
         ("registeredAt < yesterday", 16, "a date", "'yesterday'"),
         ("agentConnected == yes", 19, "true or false", "'yes'"),
-        ("ec2InstanceId > i-1", 15, "an operator that ec2InstanceId supports", "'>'"),
-        ("registeredAt exists", 14, "an operator that registeredAt supports", "'exists'"),
-        ("task:group >= a", 12, "an operator that task:group supports", "'>='"),
+        (
+            "ec2InstanceId > i-1",
+            15,
+            "an operator that ec2InstanceId supports",
+            "'>'",
+        ),
+        (
+            "registeredAt exists",
+            14,
+            "an operator that registeredAt supports",
+            "'exists'",
+        ),
+        (
+            "task:group >= a",
+            12,
+            "an operator that task:group supports",
+            "'>='",
+        ),
         ("attribute:x == a &&", 20, "a subject", "end of input"),
         ("attribute:é == a", 11, "an attribute name", "'é'"),
         ("attribute:x == é and é", 22, "a subject", "'é'"),
@@ -345,7 +658,23 @@ fn input_length_and_nesting_are_bounded() {
     let expr = Expression::parse(&chain).unwrap();
     assert!(!expr.matches(&Facts::default()));
     // Garbage never panics.
-    for junk in ["!", "!!", "(", ")", "[", "'", "\"", "&&", "||", "not", "!=", "!~ a", "((", "attribute:x in [", "\u{0}"] {
+    for junk in [
+        "!",
+        "!!",
+        "(",
+        ")",
+        "[",
+        "'",
+        "\"",
+        "&&",
+        "||",
+        "not",
+        "!=",
+        "!~ a",
+        "((",
+        "attribute:x in [",
+        "\u{0}",
+    ] {
         assert!(Expression::parse(junk).is_err(), "{junk:?}");
     }
 }
@@ -358,6 +687,10 @@ fn task_dependence_is_detected() {
         ("not(task:group == db)", true),
         ("attribute:a exists and runningTasksCount < 3", true),
     ] {
-        assert_eq!(Expression::parse(source).unwrap().depends_on_tasks(), depends, "{source}");
+        assert_eq!(
+            Expression::parse(source).unwrap().depends_on_tasks(),
+            depends,
+            "{source}"
+        );
     }
 }

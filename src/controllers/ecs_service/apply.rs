@@ -1,0 +1,312 @@
+//! Apply: turn the plan into Pod deletes and creates. Placement happens here, on a fresh
+//! snapshot of the cluster; creates go out in growing batches and stop at the first error
+//! (Kubernetes' slow start), and every write is recorded in the expectations first.
+
+use std::collections::BTreeMap;
+
+use futures::{StreamExt, stream};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DeleteParams, PostParams};
+use kube::{Resource, ResourceExt};
+
+use super::Error;
+use super::resolve::{Resolved, service_name};
+use super::view::TaskView;
+use crate::api::EcsService;
+use crate::controllers::Ctx;
+use crate::labels::{
+    CLUSTER_LABEL, DEPLOYMENT_LABEL, SERVICE_LABEL, STOP_CODE_ANNOTATION,
+    STOPPED_REASON_ANNOTATION, TASK_ID_ANNOTATION, label_value,
+};
+use crate::placement::kube_adapter::{AdapterOptions, pod_key, snapshot_from_cluster};
+use crate::placement::{
+    PlacementRequest, PortRequest, RequiredAttribute, ScaleInRequest, service_group,
+};
+use crate::rollout::{ServicePlan, StopDecision};
+use crate::tasks::{StopCode, TaskPod, build_pod, new_task_id};
+
+/// Concurrent creates within one batch.
+const CREATE_CONCURRENCY: usize = 64;
+
+#[derive(Default)]
+pub struct ApplyOutcome {
+    pub events: Vec<String>,
+    pub unplaceable: Option<String>,
+    /// Writes issued (creates + deletes).
+    pub changed: usize,
+}
+
+fn task_id_of(pod: &Pod) -> String {
+    pod.annotations()
+        .get(TASK_ID_ANNOTATION)
+        .cloned()
+        .unwrap_or_else(|| pod.name_any())
+}
+
+pub async fn apply(
+    ctx: &Ctx,
+    svc: &EcsService,
+    r: &Resolved,
+    plan: &ServicePlan,
+    tasks: &[TaskView],
+    deployment_label: &str,
+    uid: &str,
+) -> Result<ApplyOutcome, Error> {
+    let name = service_name(svc);
+    let namespace = svc.namespace().unwrap_or_default();
+    let mut outcome = ApplyOutcome::default();
+
+    let nodes = ctx.stores.nodes.state();
+    let all_pods = ctx.stores.pods.state();
+    let unseen: Vec<&Pod> = tasks
+        .iter()
+        .map(|t| &t.pod)
+        .filter(|p| {
+            !all_pods
+                .iter()
+                .any(|q| q.metadata.uid.is_some() && q.metadata.uid == p.metadata.uid)
+        })
+        .collect();
+    let mut snapshot = snapshot_from_cluster(
+        &r.cluster_name,
+        nodes.iter().map(|n| n.as_ref()),
+        all_pods
+            .iter()
+            .map(|p| p.as_ref())
+            .chain(unseen.iter().copied()),
+        &AdapterOptions::default(),
+    );
+
+    // Stops: decided ones, then strategy-chosen scale-in and replacements.
+    let mut stops: Vec<StopDecision> = plan.stop.clone();
+    let key_of = |id: &str| format!("{namespace}/{id}");
+    let choose =
+        |count: u32, candidates: &[String], snapshot: &crate::placement::Snapshot| -> Vec<String> {
+            if count == 0 {
+                return Vec::new();
+            }
+            let request = ScaleInRequest::service(&name, count)
+                .with_candidates(candidates.iter().map(|c| key_of(c)))
+                .with_strategies(r.strategies.clone());
+            snapshot
+                .select_tasks_to_stop(&request)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|k| k.split_once('/').map(|(_, n)| n.to_string()))
+                .collect()
+        };
+    let reason = format!(
+        "Scaling activity initiated by (deployment {})",
+        r.deployment_id
+    );
+    for id in choose(plan.scale_in, &plan.scale_in_candidates, &snapshot) {
+        stops.push(StopDecision {
+            id,
+            code: StopCode::ServiceSchedulerInitiated,
+            reason: reason.clone(),
+        });
+    }
+    for id in choose(plan.replace, &plan.replace_candidates, &snapshot) {
+        stops.push(StopDecision {
+            id,
+            code: StopCode::ServiceSchedulerInitiated,
+            reason: reason.clone(),
+        });
+    }
+    let pods_api: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
+    let mut stopped_ids = Vec::new();
+    for stop in &stops {
+        let Some(task) = tasks.iter().find(|t| t.info.id == stop.id) else {
+            continue;
+        };
+        // A lost instance cannot run a graceful shutdown: remove the Pod at once.
+        let params = if stop.code == StopCode::TerminationNotice {
+            DeleteParams {
+                grace_period_seconds: Some(0),
+                ..Default::default()
+            }
+        } else {
+            DeleteParams::default()
+        };
+        ctx.expectations.deleted(uid, &stop.id);
+        match pods_api.delete(&stop.id, &params).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(e)) if e.code == 404 => {}
+            Err(e) => return Err(Error::Kube(e)),
+        }
+        tracing::info!(task = %stop.id, code = stop.code.as_str(), reason = %stop.reason, "stopped task");
+        snapshot.remove_task(&pod_key(&task.pod));
+        stopped_ids.push((task_id_of(&task.pod), stop.code, stop.reason.clone()));
+        outcome.changed += 1;
+    }
+    if !stopped_ids.is_empty() {
+        let list: Vec<String> = stopped_ids
+            .iter()
+            .map(|(id, _, _)| format!("(task {id})"))
+            .collect();
+        outcome.events.push(format!(
+            "service {name} has stopped {} running tasks: {}.",
+            stopped_ids.len(),
+            list.join(" ")
+        ));
+        for (id, code, reason) in &stopped_ids {
+            if *code != StopCode::ServiceSchedulerInitiated {
+                outcome.events.push(format!(
+                    "service {name} task {id} stopped: {} ({})",
+                    reason,
+                    code.as_str()
+                ));
+            }
+        }
+    }
+
+    if plan.start == 0 {
+        return Ok(outcome);
+    }
+    let ports: Vec<PortRequest> = r
+        .translation
+        .host_port_requests()
+        .iter()
+        .map(|p| PortRequest {
+            port: p.port,
+            protocol: p.protocol,
+        })
+        .collect();
+    let mut request = PlacementRequest::service(&name)
+        .with_count(plan.start)
+        .with_reservation(r.translation.reservation)
+        .with_ports(ports)
+        .with_constraints(r.constraints.clone())
+        .with_strategies(r.strategies.clone())
+        .with_seed(seed());
+    for (attr, value) in &r.translation.required_attributes {
+        request = request.with_required_attribute(RequiredAttribute {
+            name: attr.clone(),
+            value: Some(value.clone()),
+        });
+    }
+    let placed = snapshot
+        .place(&request)
+        .map_err(|e| Error::InvalidParameter(e.to_string()))?;
+    if let Some(failure) = &placed.failure {
+        outcome.unplaceable = Some(failure.service_event(&name));
+        outcome.events.push(failure.service_event(&name));
+    }
+
+    let owner = svc
+        .controller_owner_ref(&())
+        .expect("EcsService has a name and uid");
+    let essential = r.translation.essential_container_names();
+    let checked = r.translation.health_checked_container_names();
+    let group = service_group(&name);
+    let mut pods = Vec::new();
+    for placement in &placed.placements {
+        let mut translation = r.translation.clone();
+        translation
+            .bind_host_ports(&placement.host_ports)
+            .map_err(|e| Error::Translate(e.to_string()))?;
+        let task_id = new_task_id();
+        let mut pod_name = svc.name_any();
+        pod_name.truncate(52);
+        let task = TaskPod {
+            namespace: &namespace,
+            name: format!(
+                "{}-{}",
+                pod_name.trim_end_matches(['-', '.']),
+                &task_id[..10]
+            ),
+            task_arn: ctx.config.arns().task(&r.cluster_name, &task_id),
+            task_id,
+            family: &r.revision.family,
+            revision: r.revision.number,
+            task_definition_arn: &r.task_definition_arn,
+            group: &group,
+            started_by: Some(&r.deployment_id),
+            essential_containers: &essential,
+            health_checked_containers: &checked,
+            labels: BTreeMap::from([
+                (SERVICE_LABEL.to_string(), label_value(&svc.name_any())),
+                (DEPLOYMENT_LABEL.to_string(), deployment_label.to_string()),
+                (CLUSTER_LABEL.to_string(), label_value(&r.cluster_name)),
+            ]),
+            owner: owner.clone(),
+        };
+        let mut pod = build_pod(&task, translation.pod_spec, &placement.instance);
+        pod.metadata
+            .annotations
+            .get_or_insert_default()
+            .extend(translation.annotations.clone());
+        pods.push(pod);
+    }
+    let created = create_slow_start(ctx, &pods_api, uid, pods).await;
+    let started: Vec<String> = created
+        .iter()
+        .map(|p| format!("(task {})", task_id_of(p)))
+        .collect();
+    outcome.changed += created.len();
+    if !started.is_empty() {
+        outcome.events.push(format!(
+            "service {name} has started {} tasks: {}.",
+            started.len(),
+            started.join(" ")
+        ));
+    }
+    Ok(outcome)
+}
+
+/// Creates in batches of 1, 2, 4, … (each batch concurrent), stopping at the first batch
+/// with an error, so a quota or admission failure costs one request, not hundreds.
+async fn create_slow_start(ctx: &Ctx, api: &Api<Pod>, owner_uid: &str, pods: Vec<Pod>) -> Vec<Pod> {
+    let mut created = Vec::new();
+    let mut batch = 1usize;
+    let mut iter = pods.into_iter().peekable();
+    let params = PostParams {
+        field_manager: Some(ctx.config.manager.clone()),
+        ..Default::default()
+    };
+    while iter.peek().is_some() {
+        let chunk: Vec<Pod> = iter.by_ref().take(batch).collect();
+        for pod in &chunk {
+            ctx.expectations.created(owner_uid, pod.clone());
+        }
+        let results: Vec<(Pod, Result<Pod, kube::Error>)> = stream::iter(chunk)
+            .map(|pod| {
+                let params = params.clone();
+                async move {
+                    let r = api.create(&params, &pod).await;
+                    (pod, r)
+                }
+            })
+            .buffer_unordered(CREATE_CONCURRENCY)
+            .collect()
+            .await;
+        let mut failed = false;
+        for (pod, result) in results {
+            match result {
+                Ok(p) => created.push(p),
+                Err(e) => {
+                    // Not created: it must not be expected.
+                    ctx.expectations.forget_create(owner_uid, &pod.name_any());
+                    tracing::warn!(pod = %pod.name_any(), error = %e, "failed to create task pod");
+                    failed = true;
+                }
+            }
+        }
+        if failed {
+            break;
+        }
+        batch = (batch * 2).min(500);
+    }
+    created
+}
+
+fn seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    u64::from_le_bytes(bytes)
+}
+
+#[allow(dead_code)]
+const _: &str = STOPPED_REASON_ANNOTATION;
+#[allow(dead_code)]
+const _S: &str = STOP_CODE_ANNOTATION;

@@ -1,0 +1,38 @@
+//! Errors of the EcsService pipeline. The variant name is the condition reason, the Event
+//! reason and the metric label; messages are ECS-worded.
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("ClusterNotFoundException: Cluster not found: {0}")]
+    ClusterNotFound(String),
+    #[error(
+        "AccessDeniedException: namespace {namespace} may not use cluster {cluster} (not in its allowedNamespaces)"
+    )]
+    NamespaceNotAllowed { namespace: String, cluster: String },
+    #[error("ClientException: {0}")]
+    TaskDefinition(#[from] crate::registry::ResolveError),
+    #[error("InvalidParameterException: {0}")]
+    InvalidParameter(String),
+    #[error("ClientException: task definition cannot run on Kubernetes: {0}")]
+    Translate(String),
+    #[error("Kubernetes API error: {0}")]
+    Kube(#[source] kube::Error),
+}
+
+impl Error {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Error::ClusterNotFound(_) => "ClusterNotFound",
+            Error::NamespaceNotAllowed { .. } => "NamespaceNotAllowed",
+            Error::TaskDefinition(e) => e.reason(),
+            Error::InvalidParameter(_) => "InvalidParameter",
+            Error::Translate(_) => "TaskDefinitionNotRunnable",
+            Error::Kube(_) => "KubeError",
+        }
+    }
+
+    /// Needs a change of the spec or of another object, not a retry loop.
+    pub fn is_configuration_problem(&self) -> bool {
+        !matches!(self, Error::Kube(_))
+    }
+}

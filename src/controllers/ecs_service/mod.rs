@@ -1,0 +1,236 @@
+//! EcsService controller (REPLICA): keeps `desiredCount` tasks of the PRIMARY deployment
+//! running, placed by the operator itself, replacing tasks that stop for any reason, and
+//! rolling old deployments out within minimumHealthyPercent / maximumPercent.
+//!
+//! Pipeline: resolve (cluster, revision, translation) → view (tasks from the cache plus
+//! expectations) → plan (pure: `rollout::plan_service`) → apply (placement, Pod creates and
+//! deletes) → status (ECS counts, deployments, events, conditions; written only on change).
+
+mod apply;
+mod error;
+mod resolve;
+mod status;
+mod view;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::events::EventType;
+use kube::runtime::reflector::{ObjectRef, ReflectHandle, Store};
+use kube::{Resource, ResourceExt};
+
+pub use error::Error;
+pub use resolve::service_name;
+
+use super::{Ctx, log_result};
+use crate::api::EcsService;
+use crate::labels::{SERVICE_LABEL, label_value};
+use crate::rollout::{ServiceInput, plan_service};
+
+/// Re-check periodically even without events (safety net for missed triggers and for
+/// time-based rules such as lost nodes).
+const RESYNC: Duration = Duration::from_secs(30);
+
+pub struct Triggers {
+    pub services: ReflectHandle<EcsService>,
+    pub pods: ReflectHandle<Pod>,
+    pub nodes: ReflectHandle<Node>,
+    pub revisions: ReflectHandle<k8s_openapi::api::apps::v1::ControllerRevision>,
+}
+
+pub async fn controller(ctx: Ctx, services: Store<EcsService>, triggers: Triggers) {
+    let by_namespace = services.clone();
+    let all = services.clone();
+    Controller::for_shared_stream(triggers.services, services)
+        .owns_shared_stream(triggers.pods)
+        // A node change (added, drained, capacity freed, lost) may unblock or move tasks of
+        // any service: re-plan them all. Cheap: plans are pure and writes happen on change.
+        .watches_shared_stream(triggers.nodes, move |_node: Arc<Node>| {
+            all.state()
+                .iter()
+                .map(|s| ObjectRef::from_obj(s.as_ref()))
+                .collect::<Vec<_>>()
+        })
+        // A new revision of a family its services follow.
+        .watches_shared_stream(
+            triggers.revisions,
+            move |cr: Arc<k8s_openapi::api::apps::v1::ControllerRevision>| {
+                let ns = cr.namespace();
+                by_namespace
+                    .state()
+                    .iter()
+                    .filter(|s| s.namespace() == ns)
+                    .map(|s| ObjectRef::from_obj(s.as_ref()))
+                    .collect::<Vec<_>>()
+            },
+        )
+        .shutdown_on_signal()
+        .run(reconcile, error_policy, ctx)
+        .for_each(log_result("ecsservice"))
+        .await;
+}
+
+fn now() -> Time {
+    Time(k8s_openapi::jiff::Timestamp::now())
+}
+
+#[tracing::instrument(skip_all, fields(service = %svc.name_any(), namespace = svc.namespace().unwrap_or_default()))]
+async fn reconcile(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
+    if svc.metadata.deletion_timestamp.is_some() {
+        return Ok(Action::await_change());
+    }
+    let namespace = svc.namespace().unwrap_or_default();
+    let name = service_name(&svc);
+    let uid = svc.uid().unwrap_or_default();
+    let selector = format!("{SERVICE_LABEL}={}", label_value(&svc.name_any()));
+    let arns = ctx.config.arns();
+    let cluster_for_arn =
+        crate::arn::cluster_name(svc.spec.cluster.as_deref().unwrap_or("default")).to_string();
+    let desired = svc.spec.desired_count.unwrap_or(0).max(0);
+    let t = now();
+
+    // The service's Pods: from the cache, plus our own creates the cache has not shown yet.
+    let owned: Vec<Pod> = ctx
+        .stores
+        .pods
+        .state()
+        .iter()
+        .filter(|p| p.namespace().as_deref() == Some(namespace.as_str()))
+        .filter(|p| {
+            p.owner_references()
+                .iter()
+                .any(|o| o.uid == uid && o.controller == Some(true))
+        })
+        .map(|p| (**p).clone())
+        .collect();
+    let seen: HashMap<String, bool> = owned
+        .iter()
+        .map(|p| (p.name_any(), p.metadata.deletion_timestamp.is_some()))
+        .collect();
+    let (unseen_creates, unseen_deletes) = ctx.expectations.pending(
+        &uid,
+        |n| seen.contains_key(n),
+        |n| seen.get(n).is_none_or(|deleting| *deleting),
+    );
+    let mut pods = owned;
+    pods.extend(unseen_creates.iter().cloned());
+    let nodes_state = ctx.stores.nodes.state();
+    let nodes: HashMap<String, &Node> = nodes_state
+        .iter()
+        .map(|n| (n.name_any(), n.as_ref()))
+        .collect();
+    let tasks = view::classify(pods, &unseen_deletes, &nodes, t.0);
+
+    let resolved = resolve::resolve_service(&ctx, &svc);
+    let mut new_events: Vec<String> = Vec::new();
+    let mut unplaceable = None;
+    let (steady, primary, degraded) = match &resolved {
+        Err(e) => {
+            if e.is_configuration_problem() {
+                ctx.event(
+                    svc.as_ref(),
+                    EventType::Warning,
+                    e.reason(),
+                    "Reconcile",
+                    e.to_string(),
+                )
+                .await;
+            }
+            (false, None, Some((e.reason(), e.to_string())))
+        }
+        Ok(r) => {
+            let deployment_label = r.deployment_id.trim_start_matches("ecs-svc/").to_string();
+            let infos: Vec<_> = tasks.iter().map(|t| t.info.clone()).collect();
+            let plan = plan_service(&ServiceInput {
+                desired: desired as u32,
+                minimum_healthy_percent: r.minimum_healthy_percent,
+                maximum_percent: r.maximum_percent,
+                primary: &deployment_label,
+                tasks: &infos,
+                service_name: &name,
+            });
+            let outcome =
+                apply::apply(&ctx, &svc, r, &plan, &tasks, &deployment_label, &uid).await?;
+            new_events.extend(outcome.events);
+            unplaceable = outcome.unplaceable;
+            if plan.deadlocked {
+                new_events.push(format!(
+                    "service {name} was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again."
+                ));
+            }
+            let steady = plan.steady && outcome.changed == 0;
+            (
+                steady,
+                Some((r.deployment_id.clone(), r.task_definition_arn.clone())),
+                None,
+            )
+        }
+    };
+    let was_steady = svc
+        .status
+        .as_ref()
+        .is_some_and(|s| crate::api::conditions::is_true(&s.conditions, "Ready"));
+    if steady && !was_steady {
+        new_events.push(format!("service {name} has reached a steady state."));
+    }
+    for message in &new_events {
+        let type_ = if message.contains("unable") {
+            EventType::Warning
+        } else {
+            EventType::Normal
+        };
+        let reason = event_reason(message);
+        ctx.event(svc.as_ref(), type_, reason, "Reconcile", message.clone())
+            .await;
+    }
+    let status = status::compute(
+        &svc,
+        status::StatusInput {
+            tasks: &tasks,
+            primary: primary.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
+            desired,
+            steady,
+            service_name: &name,
+            service_arn: arns.service(&cluster_for_arn, &name),
+            cluster_arn: Some(arns.cluster(&cluster_for_arn)),
+            selector,
+            degraded: degraded.as_ref().map(|(r, m)| (*r, m.clone())),
+            unplaceable,
+            new_events: &new_events,
+            now: t,
+        },
+    );
+    status::write_if_changed(&ctx, &svc, status)
+        .await
+        .map_err(Error::Kube)?;
+    Ok(Action::requeue(RESYNC))
+}
+
+fn event_reason(message: &str) -> &'static str {
+    if message.contains("unable to place") {
+        "UnableToPlace"
+    } else if message.contains("has started") {
+        "TasksStarted"
+    } else if message.contains("has stopped") {
+        "TasksStopped"
+    } else if message.contains("steady state") {
+        "SteadyState"
+    } else if message.contains("deployment configuration") {
+        "DeploymentBlocked"
+    } else {
+        "ServiceEvent"
+    }
+}
+
+fn error_policy(_svc: Arc<EcsService>, error: &Error, _ctx: Ctx) -> Action {
+    tracing::warn!(error = %error, "service reconcile failed");
+    Action::requeue(Duration::from_secs(2))
+}
+
+#[allow(dead_code)]
+fn _resource_bound<K: Resource>() {}

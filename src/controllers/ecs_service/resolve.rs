@@ -1,0 +1,170 @@
+//! Resolve: the cluster, the task definition revision (translated to a PodSpec), and the
+//! PRIMARY deployment's identity.
+
+use kube::ResourceExt;
+
+use super::Error;
+use crate::api::EcsService;
+use crate::api::shapes::{PlacementConstraint, PlacementStrategy};
+use crate::arn::cluster_name;
+use crate::controllers::Ctx;
+use crate::labels::short_hash;
+use crate::placement::{Constraint, Strategy, default_service_strategies};
+use crate::registry::{Revision, resolve};
+use crate::translate::{TranslateOptions, Translation, translate};
+
+/// Everything a reconcile needs beyond the service itself.
+pub struct Resolved {
+    pub cluster_name: String,
+    pub revision: Revision,
+    pub task_definition_arn: String,
+    pub translation: Translation,
+    /// `ecs-svc/<19 digits>`: one per (revision, deployment-relevant configuration).
+    pub deployment_id: String,
+    pub constraints: Vec<Constraint>,
+    pub strategies: Vec<Strategy>,
+    pub minimum_healthy_percent: u32,
+    pub maximum_percent: u32,
+}
+
+pub fn service_name(svc: &EcsService) -> String {
+    svc.spec
+        .service_name
+        .clone()
+        .unwrap_or_else(|| svc.name_any())
+}
+
+pub fn resolve_service(ctx: &Ctx, svc: &EcsService) -> Result<Resolved, Error> {
+    let namespace = svc.namespace().unwrap_or_default();
+    let cluster = cluster_name(svc.spec.cluster.as_deref().unwrap_or("default")).to_string();
+    let ecs_cluster = ctx
+        .stores
+        .clusters
+        .state()
+        .into_iter()
+        .find(|c| c.spec.cluster_name.clone().unwrap_or_else(|| c.name_any()) == cluster)
+        .ok_or_else(|| Error::ClusterNotFound(cluster.clone()))?;
+    if let Some(allowed) = ecs_cluster
+        .spec
+        .allowed_namespaces
+        .as_ref()
+        .filter(|a| !a.is_empty())
+    {
+        if !allowed.contains(&namespace) {
+            return Err(Error::NamespaceNotAllowed { namespace, cluster });
+        }
+    }
+
+    let reference = svc
+        .spec
+        .task_definition
+        .clone()
+        .ok_or_else(|| Error::InvalidParameter("taskDefinition is required".into()))?;
+    let revisions = ctx.revisions_in(&namespace);
+    let active = ctx.active_families_in(&namespace);
+    let resolved = resolve(&reference, &revisions, &active)?;
+    let revision = resolved.revision.clone();
+
+    let options = TranslateOptions {
+        allow_privileged: ctx.config.allow_privileged,
+        ..Default::default()
+    };
+    let translation =
+        translate(&revision.spec, None, &options).map_err(|e| Error::Translate(e.to_string()))?;
+
+    let mut constraints = Vec::new();
+    for (i, c) in revision
+        .spec
+        .placement_constraints
+        .iter()
+        .flatten()
+        .enumerate()
+    {
+        let expr = c.expression.as_deref();
+        constraints.push(Constraint::parse("memberOf", expr).map_err(|e| {
+            Error::InvalidParameter(format!("taskDefinition placementConstraints[{i}]: {e}"))
+        })?);
+    }
+    for (i, c) in svc.spec.placement_constraints.iter().flatten().enumerate() {
+        constraints.push(
+            parse_constraint(c)
+                .map_err(|e| Error::InvalidParameter(format!("placementConstraints[{i}]: {e}")))?,
+        );
+    }
+    let strategies = match svc
+        .spec
+        .placement_strategy
+        .as_ref()
+        .filter(|s| !s.is_empty())
+    {
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                parse_strategy(s)
+                    .map_err(|e| Error::InvalidParameter(format!("placementStrategy[{i}]: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        None => default_service_strategies(),
+    };
+
+    let config = svc
+        .spec
+        .deployment_configuration
+        .clone()
+        .unwrap_or_default();
+    let minimum_healthy_percent =
+        config.minimum_healthy_percent.unwrap_or(100).clamp(0, 100) as u32;
+    let maximum_percent = config.maximum_percent.unwrap_or(200).max(100) as u32;
+
+    Ok(Resolved {
+        task_definition_arn: ctx
+            .config
+            .arns()
+            .task_definition(&revision.family, revision.number),
+        deployment_id: deployment_id(svc, &revision),
+        cluster_name: cluster,
+        revision,
+        translation,
+        constraints,
+        strategies,
+        minimum_healthy_percent,
+        maximum_percent,
+    })
+}
+
+fn parse_constraint(c: &PlacementConstraint) -> Result<Constraint, String> {
+    let kind = serde_json::to_value(c.r#type)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    Constraint::parse(&kind, c.expression.as_deref()).map_err(|e| e.to_string())
+}
+
+fn parse_strategy(s: &PlacementStrategy) -> Result<Strategy, String> {
+    let kind = serde_json::to_value(s.r#type)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    Strategy::parse(&kind, s.field.as_deref()).map_err(|e| e.to_string())
+}
+
+/// ECS starts a new deployment when the revision, network configuration, load balancers,
+/// service registries or forceNewDeployment change (ecs-semantics.md §3.2) — and not for
+/// desiredCount, placement or deployment configuration. The id is a hash of exactly those.
+pub fn deployment_id(svc: &EcsService, revision: &Revision) -> String {
+    let key = serde_json::json!({
+        "family": revision.family,
+        "revision": revision.number,
+        "networkConfiguration": svc.spec.network_configuration,
+        "loadBalancers": svc.spec.load_balancers,
+        "serviceRegistries": svc.spec.service_registries,
+        "serviceConnectConfiguration": svc.spec.service_connect_configuration,
+        "volumeConfigurations": svc.spec.volume_configurations,
+        "vpcLatticeConfigurations": svc.spec.vpc_lattice_configurations,
+        "forceNewDeployment": svc.spec.force_new_deployment,
+    });
+    let hex = short_hash(&key.to_string());
+    let n = u64::from_str_radix(&hex, 16).unwrap_or(0) % 10_000_000_000_000_000_000;
+    format!("ecs-svc/{n:019}")
+}

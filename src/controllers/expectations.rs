@@ -1,0 +1,116 @@
+//! Creations and deletions the operator issued but its Pod cache has not shown yet
+//! (Kubernetes' ReplicaSet "expectations"). Without them, a reconcile that runs before the
+//! watch delivers our own create would create the task again.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::Pod;
+
+/// After this long an unseen creation is forgotten: the watch normally delivers within
+/// milliseconds; a Pod created and deleted before we saw it must not be counted forever.
+const TTL: Duration = Duration::from_secs(60);
+
+#[derive(Default)]
+struct Pending {
+    creates: HashMap<String, (Pod, Instant)>,
+    deletes: HashMap<String, Instant>,
+}
+
+/// Per owner (service or run, by UID).
+#[derive(Default)]
+pub struct Expectations {
+    inner: Mutex<HashMap<String, Pending>>,
+}
+
+impl Expectations {
+    pub fn created(&self, owner: &str, pod: Pod) {
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(owner.to_string())
+            .or_default()
+            .creates
+            .insert(name, (pod, Instant::now()));
+    }
+
+    pub fn deleted(&self, owner: &str, pod_name: &str) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(owner.to_string())
+            .or_default()
+            .deletes
+            .insert(pod_name.to_string(), Instant::now());
+    }
+
+    /// Reconciles the expectations of `owner` with what the cache shows (`seen(name)`
+    /// tells whether a Pod is in the cache, `deleting(name)` whether it is gone or being
+    /// deleted) and returns (created Pods not yet seen, names deleted but not yet seen
+    /// as deleting).
+    pub fn pending(
+        &self,
+        owner: &str,
+        seen: impl Fn(&str) -> bool,
+        deleting: impl Fn(&str) -> bool,
+    ) -> (Vec<Pod>, Vec<String>) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(p) = map.get_mut(owner) else {
+            return (Vec::new(), Vec::new());
+        };
+        p.creates
+            .retain(|name, (_, at)| !seen(name) && at.elapsed() < TTL);
+        p.deletes
+            .retain(|name, at| !deleting(name) && at.elapsed() < TTL);
+        let creates = p.creates.values().map(|(pod, _)| pod.clone()).collect();
+        let deletes = p.deletes.keys().cloned().collect();
+        if p.creates.is_empty() && p.deletes.is_empty() {
+            map.remove(owner);
+        }
+        (creates, deletes)
+    }
+
+    /// A create that failed: stop expecting it.
+    pub fn forget_create(&self, owner: &str, pod_name: &str) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = map.get_mut(owner) {
+            p.creates.remove(pod_name);
+        }
+    }
+
+    pub fn forget(&self, owner: &str) {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(owner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(name: &str) -> Pod {
+        let mut p = Pod::default();
+        p.metadata.name = Some(name.into());
+        p
+    }
+
+    #[test]
+    fn creations_are_pending_until_seen() {
+        let e = Expectations::default();
+        e.created("svc", pod("a"));
+        e.created("svc", pod("b"));
+        let (c, _) = e.pending("svc", |n| n == "a", |_| false);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].metadata.name.as_deref(), Some("b"));
+        let (c, _) = e.pending("svc", |_| true, |_| false);
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn deletions_are_pending_until_the_cache_shows_them() {
+        let e = Expectations::default();
+        e.deleted("svc", "a");
+        assert_eq!(e.pending("svc", |_| true, |_| false).1, ["a"]);
+        assert!(e.pending("svc", |_| true, |_| true).1.is_empty());
+    }
+}

@@ -1,0 +1,8 @@
+//! Service scheduling decisions, pure (ecs-semantics.md §3): how many tasks of the PRIMARY
+//! deployment to start and which tasks to stop, within minimumHealthyPercent /
+//! maximumPercent. Which instance a new task goes to, and which of several equivalent
+//! tasks leaves on scale-in, is the placement engine's job; this module only counts.
+
+mod plan;
+
+pub use plan::{ServiceInput, ServicePlan, StopDecision, TaskClass, TaskInfo, plan_service};
