@@ -418,16 +418,18 @@ mod tests {
             "app,sidecar".into(),
         );
         assert_eq!(observe(&p, now()).health, "HEALTHY");
-        let statuses = p
-            .status
-            .as_mut()
-            .unwrap()
-            .container_statuses
-            .as_mut()
-            .unwrap();
-        statuses[1].ready = false; // sidecar (non-essential) unhealthy: no effect
+        let set_ready = |p: &mut Pod, i: usize, ready: bool| {
+            p.status
+                .as_mut()
+                .unwrap()
+                .container_statuses
+                .as_mut()
+                .unwrap()[i]
+                .ready = ready;
+        };
+        set_ready(&mut p, 1, false); // sidecar (non-essential) unhealthy: no effect
         assert_eq!(observe(&p, now()).health, "HEALTHY");
-        statuses[0].ready = false;
+        set_ready(&mut p, 0, false);
         assert_eq!(observe(&p, now()).health, "UNHEALTHY");
     }
 }

@@ -325,12 +325,20 @@ fn build(
         .enumerate()
         .map(|(i, c)| Sizing::of(c, i, task, opts, paths, &mut report))
         .collect();
-    let order = resources::top_up_order(spec, &plan.roles);
+    let order = resources::top_up_order(spec, &plan.roles, &plan.init_order);
     let ephemeral = spec
         .ephemeral_storage
         .as_ref()
         .and_then(|e| u64::try_from(e.size_in_gi_b).ok());
-    resources::top_up(&mut sizings, &order, task, ephemeral, paths, &mut report);
+    resources::top_up(
+        &mut sizings,
+        &plan.roles,
+        &order,
+        task,
+        ephemeral,
+        paths,
+        &mut report,
+    );
     if ephemeral.is_some()
         && let Some(&first) = order.first()
     {
@@ -343,7 +351,12 @@ fn build(
             ),
         );
     }
-    if order.len() > 1 {
+    let long_running = plan
+        .roles
+        .iter()
+        .filter(|r| **r != ContainerRole::Init)
+        .count();
+    if long_running > 1 {
         for (field, set) in [
             ("cpu", task.cpu.is_some()),
             ("memory", task.memory.is_some()),

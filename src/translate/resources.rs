@@ -13,7 +13,8 @@
 //!   container alone stays within the task limit; together they may exceed it (reported as
 //!   approximated when the task has more than one long-running container);
 //! - the requests of the long-running containers are topped up to the task values (first the
-//!   essential regular containers, then the others, then sidecars, each within its own limit),
+//!   essential regular containers, then the others, then sidecars that start after every plain
+//!   init container, each within its own limit),
 //!   so the Pod requests what ECS reserves and kubelet accounting matches placement.
 //!   Plain init containers (COMPLETE/SUCCESS targets) are not counted in Kubernetes' Pod
 //!   request while ECS reserves them for the whole task; the `ecs.operator.dev/reserved-*`
@@ -212,15 +213,33 @@ pub(crate) fn mebibytes(mib: u64) -> Quantity {
 }
 
 /// The order in which long-running containers take the rest of the task-level reservation:
-/// essential regular containers, other regular containers, sidecars (definition order within).
-pub(crate) fn top_up_order(spec: &TaskDefinitionSpec, roles: &[ContainerRole]) -> Vec<usize> {
+/// essential regular containers, other regular containers, then sidecars that start after the
+/// last plain init container (definition order within each group). A sidecar started before a
+/// plain init container runs alongside it, so topping it up would raise the Pod's request
+/// during initialisation above the task value.
+pub(crate) fn top_up_order(
+    spec: &TaskDefinitionSpec,
+    roles: &[ContainerRole],
+    init_order: &[usize],
+) -> Vec<usize> {
     let containers = &spec.container_definitions;
     let n = containers.len().min(roles.len());
+    let last_init = init_order
+        .iter()
+        .rposition(|&i| roles.get(i) == Some(&ContainerRole::Init));
+    let late_sidecar = |i: usize| {
+        let position = init_order.iter().position(|&j| j == i);
+        match (position, last_init) {
+            (Some(p), Some(last)) => p > last,
+            (_, None) => true,
+            (None, Some(_)) => false,
+        }
+    };
     let rank = |i: usize| match (roles[i], is_essential(&containers[i])) {
         (ContainerRole::Main, true) => Some(0),
         (ContainerRole::Main, false) => Some(1),
-        (ContainerRole::Sidecar, _) => Some(2),
-        (ContainerRole::Init, _) => None,
+        (ContainerRole::Sidecar, _) if late_sidecar(i) => Some(2),
+        (ContainerRole::Sidecar, _) | (ContainerRole::Init, _) => None,
     };
     let mut order: Vec<(usize, usize)> = (0..n).filter_map(|i| rank(i).map(|r| (r, i))).collect();
     order.sort();
@@ -231,15 +250,20 @@ pub(crate) fn top_up_order(spec: &TaskDefinitionSpec, roles: &[ContainerRole]) -
 /// docs) and places the task's ephemeral storage on the first of them.
 pub(crate) fn top_up(
     sizings: &mut [Sizing],
+    roles: &[ContainerRole],
     order: &[usize],
     task: TaskLevel,
     ephemeral_gib: Option<u64>,
     paths: &Paths,
     report: &mut Report,
 ) {
+    // What the long-running containers (regular and every sidecar) request already.
+    let long_running: Vec<usize> = (0..sizings.len().min(roles.len()))
+        .filter(|&i| roles[i] != ContainerRole::Init)
+        .collect();
     if let Some(task_cpu) = task.cpu {
         let target = cpu_units_to_millicores(task_cpu);
-        let have: u64 = order.iter().map(|&i| sizings[i].cpu_request_m).sum();
+        let have: u64 = long_running.iter().map(|&i| sizings[i].cpu_request_m).sum();
         let mut rest = target.saturating_sub(have);
         for &i in order {
             let s = &mut sizings[i];
@@ -252,7 +276,10 @@ pub(crate) fn top_up(
         }
     }
     if let Some(task_memory) = task.memory {
-        let have: u64 = order.iter().map(|&i| sizings[i].memory_request_mib).sum();
+        let have: u64 = long_running
+            .iter()
+            .map(|&i| sizings[i].memory_request_mib)
+            .sum();
         let mut rest = task_memory.saturating_sub(have);
         for &i in order {
             let s = &mut sizings[i];

@@ -2,6 +2,9 @@
 //! (hack/with-test-plane.sh exports ECS_TEST_KUBECONFIG). Each test works in its own
 //! namespace, so tests run in parallel.
 
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
 use std::time::Duration;
 
 use ecs_operator::api::all_crds;
@@ -22,7 +25,7 @@ pub const MANAGER: &str = "ecs-operator-tests";
 pub async fn client() -> Client {
     let path = std::env::var("ECS_TEST_KUBECONFIG").expect(
         "ECS_TEST_KUBECONFIG is not set: these tests need the real control plane that `make test` starts \
-         (or run them as `hack/with-test-plane.sh cargo test --test api_server`)",
+         (or run them as `hack/with-test-plane.sh cargo test --test operator`)",
     );
     let kubeconfig = Kubeconfig::read_from(&path).expect("read the test kubeconfig");
     let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
@@ -248,6 +251,149 @@ pub async fn wait_for_object(
                 "{name} did not reach the expected state within {deadline:?}; last seen: {:?}",
                 last.map(|o| o.data)
             ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A test's own ECS cluster: an EcsCluster named after the namespace and kwok nodes
+/// labeled for it (Node objects are cluster-scoped, so names carry the namespace).
+pub struct TestCluster {
+    pub name: String,
+    pub nodes: Vec<String>,
+    next_node: usize,
+    client: Client,
+}
+
+/// Zones the test nodes are spread over.
+pub const ZONES: [&str; 3] = ["zone-a", "zone-b", "zone-c"];
+
+impl TestCluster {
+    /// `nodes` container instances, round-robin over three zones, each 4 vCPU / 8 GiB.
+    pub async fn new(ns: &TestNamespace, nodes: usize) -> Self {
+        let cluster = Self {
+            name: ns.name.clone(),
+            nodes: Vec::new(),
+            next_node: 0,
+            client: ns.client.clone(),
+        };
+        let ecs_cluster = serde_json::json!({
+            "apiVersion": "ecs.operator.dev/v1alpha1", "kind": "EcsCluster",
+            "metadata": {"name": ns.name}, "spec": {"clusterName": ns.name}
+        });
+        ns.apply(&ecs_cluster).await.expect("apply EcsCluster");
+        let mut cluster = cluster;
+        for i in 0..nodes {
+            cluster.add_node(ZONES[i % 3], &[]).await;
+        }
+        cluster
+    }
+
+    /// Adds a node in `zone` with extra labels; returns its name.
+    pub async fn add_node(&mut self, zone: &str, extra_labels: &[(&str, &str)]) -> String {
+        self.next_node += 1;
+        let name = format!("{}-n{}", self.name, self.next_node);
+        let mut labels = serde_json::json!({
+            "type": "kwok", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+            "topology.kubernetes.io/zone": zone, "node.kubernetes.io/instance-type": "m5.xlarge",
+            "ecs.operator.dev/cluster": self.name,
+        });
+        for (k, v) in extra_labels {
+            labels[*k] = serde_json::json!(v);
+        }
+        let node: k8s_openapi::api::core::v1::Node = serde_json::from_value(serde_json::json!({
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "labels": labels, "annotations": {"kwok.x-k8s.io/node": "fake"}},
+            "status": {"allocatable": {"cpu": "4", "memory": "8Gi", "pods": "110"},
+                       "capacity": {"cpu": "4", "memory": "8Gi", "pods": "110"}}
+        }))
+        .expect("node object");
+        let api: Api<k8s_openapi::api::core::v1::Node> = Api::all(self.client.clone());
+        api.create(&PostParams::default(), &node)
+            .await
+            .expect("create node");
+        // kwok marks it Ready; wait so placement sees a connected agent.
+        let ready = poll_until(Duration::from_secs(30), || async {
+            api.get_opt(&name).await.ok().flatten().is_some_and(|n| {
+                n.status
+                    .and_then(|s| s.conditions)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|c| c.type_ == "Ready" && c.status == "True")
+            })
+        })
+        .await;
+        assert!(ready, "node {name} Ready");
+        self.nodes.push(name.clone());
+        name
+    }
+
+    pub async fn delete_node(&mut self, name: &str) {
+        let api: Api<k8s_openapi::api::core::v1::Node> = Api::all(self.client.clone());
+        api.delete(name, &DeleteParams::default())
+            .await
+            .expect("delete node");
+        self.nodes.retain(|n| n != name);
+    }
+
+    pub async fn cleanup(self) {
+        let api: Api<k8s_openapi::api::core::v1::Node> = Api::all(self.client.clone());
+        for n in &self.nodes {
+            let _ = api.delete(n, &DeleteParams::default()).await;
+        }
+        let clusters =
+            Api::<DynamicObject>::all_with(self.client.clone(), &api_resource("EcsCluster"));
+        let _ = clusters.delete(&self.name, &DeleteParams::default()).await;
+    }
+}
+
+/// The live (not deleting, not terminal) task Pods of a service, with their nodes.
+pub async fn live_task_pods(
+    ns: &TestNamespace,
+    service: &str,
+) -> Vec<k8s_openapi::api::core::v1::Pod> {
+    let api: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(ns.client.clone(), &ns.name);
+    let list = api
+        .list(
+            &kube::api::ListParams::default()
+                .labels(&format!("ecs.operator.dev/service={service}")),
+        )
+        .await
+        .expect("list pods");
+    list.items
+        .into_iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .filter(|p| {
+            !matches!(
+                p.status.as_ref().and_then(|s| s.phase.as_deref()),
+                Some("Succeeded" | "Failed")
+            )
+        })
+        .collect()
+}
+
+/// Waits until `check` holds for the live task Pods of `service`.
+pub async fn wait_for_tasks(
+    ns: &TestNamespace,
+    service: &str,
+    deadline: Duration,
+    check: impl Fn(&[k8s_openapi::api::core::v1::Pod]) -> bool,
+) -> Vec<k8s_openapi::api::core::v1::Pod> {
+    let start = tokio::time::Instant::now();
+    loop {
+        let pods = live_task_pods(ns, service).await;
+        if check(&pods) {
+            return pods;
+        }
+        if start.elapsed() > deadline {
+            let nodes: Vec<_> = pods
+                .iter()
+                .map(|p| p.spec.as_ref().and_then(|s| s.node_name.clone()))
+                .collect();
+            panic!(
+                "tasks of {service} did not reach the expected state within {deadline:?}: {} pods on {nodes:?}",
+                pods.len()
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
