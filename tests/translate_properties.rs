@@ -327,6 +327,9 @@ fn assert_sound(spec: &TaskDefinitionSpec, t: &Translation, opts: &TranslateOpti
 // ---------------------------------------------------------------------------------------------
 // Valid task definitions.
 
+/// Health-check raw material: form, interval, timeout, retries, startPeriod.
+type RawHealth = (u8, Option<i32>, Option<i32>, Option<i32>, Option<i32>);
+
 /// Raw material for one container; `valid_spec` makes the combination valid.
 #[derive(Clone, Debug)]
 struct Raw {
@@ -336,7 +339,7 @@ struct Raw {
     essential: bool,
     ports: Vec<(u16, u8, bool, Option<String>)>,
     depends: Vec<(usize, u8)>,
-    health: Option<(u8, Option<i32>, Option<i32>, Option<i32>, Option<i32>)>,
+    health: Option<RawHealth>,
     env: Vec<(String, String)>,
     secrets: Vec<(String, u8)>,
     mounts: Vec<(usize, bool)>,
@@ -497,7 +500,7 @@ fn health_check(
     retries: Option<i32>,
     start: Option<i32>,
 ) -> HealthCheck {
-    let command = if kind % 2 == 0 {
+    let command = if kind.is_multiple_of(2) {
         vec!["CMD".into(), "true".into()]
     } else {
         vec!["CMD-SHELL".into(), "test -f /tmp/ok || exit 1".into()]
@@ -547,7 +550,7 @@ fn valid_spec(raw: RawTask) -> TaskDefinitionSpec {
                 3 => {
                     v.docker_volume_configuration = Some(DockerVolumeConfiguration {
                         scope: Some(Scope::Shared),
-                        autoprovision: Some(kind % 2 == 0),
+                        autoprovision: Some(kind.is_multiple_of(2)),
                         ..Default::default()
                     })
                 }

@@ -115,6 +115,10 @@ pub struct EcsTaskSpec {
     /// The details of the volume that was configuredAtLaunch .
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_configurations: Option<Vec<TaskVolumeConfiguration>>,
+    /// Kubernetes extension (not ECS): set to STOPPED to stop the run's tasks while keeping this record (ECS StopTask); RUNNING or absent runs them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = Rule::new("self == 'RUNNING' || self == 'STOPPED'").message("desiredStatus must be RUNNING or STOPPED"))]
+    pub desired_status: Option<String>,
 }
 
 /// RunTask's response (tasks, failures) plus Kubernetes conditions.

@@ -2,21 +2,24 @@
 //! pipeline around the pure core (registry, translate, placement). `run` starts the shared
 //! watches and every controller.
 
+pub mod cluster_ref;
 pub mod config;
 pub mod context;
 pub mod ecs_service;
+pub mod ecs_task;
 pub mod expectations;
 pub mod task_definition;
 
 use std::sync::Arc;
 
-use futures::{StreamExt, future};
+use futures::{Stream, StreamExt, future};
 use k8s_openapi::api::apps::v1::ControllerRevision;
 use k8s_openapi::api::core::v1::{Node, Pod};
-use kube::runtime::reflector::{self, ReflectHandle, Store};
+use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
+use tokio::sync::mpsc;
 
 pub use config::OperatorConfig;
 pub use context::{Context, Stores};
@@ -24,17 +27,20 @@ pub use context::{Context, Stores};
 use crate::api::{EcsCluster, TaskDefinition};
 use crate::labels::{CLUSTER_LABEL, MANAGED_BY, MANAGED_BY_LABEL};
 
-/// Events buffered per subscriber of a shared watch before the watch waits for it.
-const SUBSCRIBER_BUFFER: usize = 1024;
-
-/// A shared watch: its store, one subscription per controller that wants events, and the
-/// future that drives it.
+/// One watch per resource type, shared by every controller: a reflector store for reads
+/// and a fan-out of every changed object to each subscribed controller.
+///
+/// kube's own shared streams (`reflect_shared` + `ReflectHandle`) stall a subscriber when
+/// an object is deleted before the subscriber reads its event (the handle then returns
+/// Pending without a wake-up) and, once its buffer is full, the whole watch. This fan-out
+/// forwards the objects themselves, deleted ones included, over unbounded channels.
 struct SharedWatch<K: Resource + Clone + 'static>
 where
     K::DynamicType: Eq + std::hash::Hash + Clone,
 {
     store: Store<K>,
     writer: Option<reflector::store::Writer<K>>,
+    subscribers: Vec<mpsc::UnboundedSender<K>>,
 }
 
 impl<K> SharedWatch<K>
@@ -48,30 +54,40 @@ where
         + 'static,
 {
     fn new() -> Self {
-        let (store, writer) = reflector::store_shared(SUBSCRIBER_BUFFER);
+        let (store, writer) = reflector::store();
         Self {
             store,
             writer: Some(writer),
+            subscribers: Vec::new(),
         }
     }
 
-    fn subscribe(&self) -> ReflectHandle<K> {
-        self.writer
-            .as_ref()
-            .and_then(|w| w.subscribe())
-            .expect("shared store")
+    /// A trigger stream for one controller.
+    fn subscribe(&mut self) -> impl Stream<Item = Result<K, watcher::Error>> + Send + 'static {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.subscribers.push(tx);
+        futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|obj| (Ok(obj), rx))
+        })
     }
 
     /// Spawns the watch; managedFields are stripped before caching (memory).
     fn spawn(&mut self, api: Api<K>, config: watcher::Config) {
         let writer = self.writer.take().expect("spawned once");
+        let subscribers = std::mem::take(&mut self.subscribers);
         let stream = watcher(api, config)
             .default_backoff()
             .modify(|o| o.meta_mut().managed_fields = None)
-            .reflect_shared(writer)
-            .for_each(|event| {
-                if let Err(e) = event {
-                    tracing::warn!(error = %e, kind = %K::kind(&()), "watch error (retrying with backoff)");
+            .reflect(writer)
+            .for_each(move |event| {
+                match event {
+                    Ok(watcher::Event::Apply(obj) | watcher::Event::InitApply(obj) | watcher::Event::Delete(obj)) => {
+                        for tx in &subscribers {
+                            let _ = tx.send(obj.clone());
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, kind = %K::kind(&()), "watch error (retrying with backoff)"),
                 }
                 future::ready(())
             });
@@ -88,12 +104,17 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     let mut clusters = SharedWatch::<EcsCluster>::new();
 
     let mut services = SharedWatch::<crate::api::EcsService>::new();
+    let mut runs = SharedWatch::<crate::api::EcsTask>::new();
     let td_events = task_definitions.subscribe();
     let service_triggers = ecs_service::Triggers {
         services: services.subscribe(),
         pods: pods.subscribe(),
         nodes: nodes.subscribe(),
         revisions: revisions.subscribe(),
+    };
+    let run_triggers = ecs_task::Triggers {
+        tasks: runs.subscribe(),
+        pods: pods.subscribe(),
     };
 
     let managed = format!("{MANAGED_BY_LABEL}={MANAGED_BY}");
@@ -110,6 +131,7 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     );
     clusters.spawn(Api::all(client.clone()), watcher::Config::default());
     services.spawn(Api::all(client.clone()), watcher::Config::default());
+    runs.spawn(Api::all(client.clone()), watcher::Config::default());
 
     let stores = Stores {
         task_definitions: task_definitions.store.clone(),
@@ -147,6 +169,7 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     tokio::join!(
         task_definition::controller(ctx.clone(), td_events),
         ecs_service::controller(ctx.clone(), services.store.clone(), service_triggers),
+        ecs_task::controller(ctx.clone(), runs.store.clone(), run_triggers),
     );
     Ok(())
 }

@@ -261,18 +261,15 @@ fn container_state(
     }
 }
 
-/// ECS §4.2: any essential container that stops stops the task.
+/// ECS §4.2: any essential container that stops stops the task, with ECS's exact
+/// stoppedReason; which container and its exit code are in the container records.
 fn essential_exit(containers: &[ContainerState]) -> Option<TaskStop> {
-    let exited = containers
+    containers
         .iter()
         .find(|c| c.essential && c.last_status == "STOPPED")?;
-    let code = exited
-        .exit_code
-        .map(|c| format!(" (exit code {c})"))
-        .unwrap_or_default();
     Some(TaskStop {
         code: StopCode::EssentialContainerExited,
-        reason: format!("Essential container in task exited: {}{code}", exited.name),
+        reason: "Essential container in task exited".to_string(),
     })
 }
 

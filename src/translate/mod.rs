@@ -53,14 +53,13 @@ pub use annotations::{
 };
 pub use dependencies::ContainerRole;
 pub use health::HealthCheckTiming;
-pub use pod::{DEFAULT_STOP_TIMEOUT, WINDOWS_BUILD_LABEL};
+pub use pod::DEFAULT_STOP_TIMEOUT;
 pub use ports::{BindError, HostBinding, HostPortRequest, PortInfo, bind_host_ports};
 pub use resources::{PodRequests, pod_requests, reservation};
 pub use validate::{Rule, ValidationIssue, validate};
 
 use paths::Paths;
 use report::Report;
-use resources::{Sizing, TaskLevel};
 use volumes::PodVolumes;
 
 /// Where shared Docker volumes live on the node by default.
@@ -144,8 +143,9 @@ pub struct Translation {
     pub ports: Vec<PortInfo>,
     /// What placement reserves (cpu units, MiB), by the ECS rules.
     pub reservation: Resources,
-    /// ECS attributes implied by `runtimePlatform` (`ecs.os-type`, `ecs.cpu-architecture`);
-    /// the PodSpec's nodeSelector carries the same requirement as node labels.
+    /// ECS attributes implied by `runtimePlatform` (`ecs.os-type`, `ecs.os-family`,
+    /// `ecs.cpu-architecture`); the PodSpec's nodeSelector carries the os/arch part as node
+    /// labels, which the kubelet checks.
     pub required_attributes: BTreeMap<String, String>,
     /// `configuredAtLaunch` volumes: ECS volume name → Pod volume name (an emptyDir placeholder
     /// the caller may replace with the launch-time volume).
@@ -318,58 +318,14 @@ fn build(
     let plan = dependencies::plan(spec, paths, &mut report);
     let volumes = PodVolumes::plan(spec, opts, paths, &mut report);
 
-    let task = TaskLevel::of(spec);
-    let mut sizings: Vec<Sizing> = spec
-        .container_definitions
-        .iter()
-        .enumerate()
-        .map(|(i, c)| Sizing::of(c, i, task, opts, paths, &mut report))
-        .collect();
-    let order = resources::top_up_order(spec, &plan.roles, &plan.init_order);
-    let ephemeral = spec
-        .ephemeral_storage
-        .as_ref()
-        .and_then(|e| u64::try_from(e.size_in_gi_b).ok());
-    resources::top_up(
-        &mut sizings,
+    let sizings = resources::size_task(
+        spec,
         &plan.roles,
-        &order,
-        task,
-        ephemeral,
+        &plan.init_order,
+        opts,
         paths,
         &mut report,
     );
-    if ephemeral.is_some()
-        && let Some(&first) = order.first()
-    {
-        report.approximated(
-            paths.task("ephemeralStorage"),
-            format!(
-                "requested as ephemeral-storage by container {:?}; using more gets the Pod evicted rather than \
-                 failing writes",
-                spec.container_definitions[first].name
-            ),
-        );
-    }
-    let long_running = plan
-        .roles
-        .iter()
-        .filter(|r| **r != ContainerRole::Init)
-        .count();
-    if long_running > 1 {
-        for (field, set) in [
-            ("cpu", task.cpu.is_some()),
-            ("memory", task.memory.is_some()),
-        ] {
-            if set {
-                report.approximated(
-                    paths.task(field),
-                    "Kubernetes 1.33 has no Pod-level limits: each container is limited to the task value and the \
-                     Pod requests it in total, but together the containers may use more",
-                );
-            }
-        }
-    }
 
     let mut ctx = Ctx {
         spec,

@@ -14,7 +14,9 @@ use k8s_openapi::api::core::v1::{
 
 use crate::api::TaskDefinitionSpec;
 use crate::api::shapes::{CPUArchitecture, IpcMode, IsolationMode, NetworkMode, OSFamily, PidMode};
-use crate::placement::labels::{ARCH_LABEL, OS_LABEL};
+use crate::placement::labels::{
+    ARCH_LABEL, ATTR_CPU_ARCHITECTURE, ATTR_OS_FAMILY, ATTR_OS_TYPE, OS_LABEL,
+};
 
 use super::names;
 use super::paths::Paths;
@@ -28,10 +30,11 @@ pub const DEFAULT_STOP_TIMEOUT: i32 = 30;
 /// Kubernetes accepts at most 3 nameservers and 32 search domains.
 const MAX_NAMESERVERS: usize = 3;
 const MAX_SEARCHES: usize = 32;
-/// Node label with the Windows build (kubelet sets it on Windows nodes).
-pub const WINDOWS_BUILD_LABEL: &str = "node.kubernetes.io/windows-build";
-
-/// The node labels `runtimePlatform` requires, and the ECS attributes they stand for.
+/// The node labels `runtimePlatform` requires (`kubernetes.io/os`, `kubernetes.io/arch`), and
+/// the ECS attributes placement must require for them: `ecs.os-type`, `ecs.cpu-architecture`
+/// (derived from the same labels by the placement adapter, so placement and the kubelet's
+/// nodeSelector check agree) and `ecs.os-family` (`LINUX` on every Linux node; Windows families
+/// come from the node's custom attribute label, as ECS needs data a label does not carry).
 pub(crate) fn platform_selector(
     spec: &TaskDefinitionSpec,
 ) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
@@ -41,25 +44,18 @@ pub(crate) fn platform_selector(
         return (selector, attributes);
     };
     if let Some(family) = platform.operating_system_family {
-        let (os, build) = match family {
-            OSFamily::Linux => ("linux", None),
-            OSFamily::WindowsServer2016Full => ("windows", Some("10.0.14393")),
-            OSFamily::WindowsServer2019Full | OSFamily::WindowsServer2019Core => {
-                ("windows", Some("10.0.17763"))
-            }
-            OSFamily::WindowsServer2004Core => ("windows", Some("10.0.19041")),
-            OSFamily::WindowsServer20h2Core => ("windows", Some("10.0.19042")),
-            OSFamily::WindowsServer2022Core | OSFamily::WindowsServer2022Full => {
-                ("windows", Some("10.0.20348"))
-            }
-            OSFamily::WindowsServer2025Core | OSFamily::WindowsServer2025Full => {
-                ("windows", Some("10.0.26100"))
-            }
+        let os = if family == OSFamily::Linux {
+            "linux"
+        } else {
+            "windows"
         };
         selector.insert(OS_LABEL.to_owned(), os.to_owned());
-        attributes.insert("ecs.os-type".to_owned(), os.to_owned());
-        if let Some(build) = build {
-            selector.insert(WINDOWS_BUILD_LABEL.to_owned(), build.to_owned());
+        attributes.insert(ATTR_OS_TYPE.to_owned(), os.to_owned());
+        if let Some(name) = serde_json::to_value(family)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+        {
+            attributes.insert(ATTR_OS_FAMILY.to_owned(), name);
         }
     }
     if let Some(arch) = platform.cpu_architecture {
@@ -68,7 +64,7 @@ pub(crate) fn platform_selector(
             CPUArchitecture::Arm64 => ("arm64", "arm64"),
         };
         selector.insert(ARCH_LABEL.to_owned(), label.to_owned());
-        attributes.insert("ecs.cpu-architecture".to_owned(), attribute.to_owned());
+        attributes.insert(ATTR_CPU_ARCHITECTURE.to_owned(), attribute.to_owned());
     }
     (selector, attributes)
 }
@@ -621,10 +617,12 @@ mod tests {
             operating_system_family: Some(OSFamily::WindowsServer2022Core),
         });
         let (selector, attributes) = platform_selector(&s);
+        assert_eq!(selector.len(), 2);
         assert_eq!(selector[OS_LABEL], "windows");
-        assert_eq!(selector[WINDOWS_BUILD_LABEL], "10.0.20348");
         assert_eq!(selector[ARCH_LABEL], "amd64");
         assert_eq!(attributes["ecs.cpu-architecture"], "x86_64");
+        assert_eq!(attributes["ecs.os-type"], "windows");
+        assert_eq!(attributes["ecs.os-family"], "WINDOWS_SERVER_2022_CORE");
     }
 
     #[test]

@@ -302,6 +302,59 @@ pub(crate) fn top_up(
     }
 }
 
+/// The resources of every container of the task (definition order): container values,
+/// task-level caps, and the top-up to the task-level values (see the module docs).
+pub(crate) fn size_task(
+    spec: &TaskDefinitionSpec,
+    roles: &[ContainerRole],
+    init_order: &[usize],
+    opts: &TranslateOptions,
+    paths: &Paths,
+    report: &mut Report,
+) -> Vec<Sizing> {
+    let task = TaskLevel::of(spec);
+    let mut sizings: Vec<Sizing> = spec
+        .container_definitions
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Sizing::of(c, i, task, opts, paths, report))
+        .collect();
+    let order = top_up_order(spec, roles, init_order);
+    let ephemeral = spec
+        .ephemeral_storage
+        .as_ref()
+        .and_then(|e| u64::try_from(e.size_in_gi_b).ok());
+    top_up(&mut sizings, roles, &order, task, ephemeral, paths, report);
+    if ephemeral.is_some()
+        && let Some(&first) = order.first()
+    {
+        report.approximated(
+            paths.task("ephemeralStorage"),
+            format!(
+                "requested as ephemeral-storage by container {:?}; using more gets the Pod evicted rather than \
+                 failing writes",
+                spec.container_definitions[first].name
+            ),
+        );
+    }
+    let long_running = roles.iter().filter(|r| **r != ContainerRole::Init).count();
+    if long_running > 1 {
+        for (field, set) in [
+            ("cpu", task.cpu.is_some()),
+            ("memory", task.memory.is_some()),
+        ] {
+            if set {
+                report.approximated(
+                    paths.task(field),
+                    "Kubernetes 1.33 has no Pod-level limits: each container is limited to the task value and the \
+                     Pod requests it in total, but together the containers may use more",
+                );
+            }
+        }
+    }
+    sizings
+}
+
 /// Effective Pod requests as Kubernetes computes them (sidecars count like regular containers;
 /// a plain init container counts only while it runs), excluding overhead.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -475,8 +528,10 @@ mod tests {
         let defs = [c(Some(256), Some(256), None), c(None, None, Some(128))];
         let mut sizings: Vec<Sizing> = defs.iter().map(|d| sizing(d, task)).collect();
         // Container 0 has a hard limit of 256 MiB, so memory goes to container 1.
+        let roles = [ContainerRole::Main, ContainerRole::Main];
         top_up(
             &mut sizings,
+            &roles,
             &[0, 1],
             task,
             Some(30),
@@ -500,6 +555,7 @@ mod tests {
         let mut report = Report::default();
         top_up(
             &mut sizings,
+            &[ContainerRole::Main],
             &[0],
             task,
             None,

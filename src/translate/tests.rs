@@ -593,10 +593,44 @@ fn runtime_platform_and_required_attributes() {
     assert_eq!(selector["kubernetes.io/arch"], "arm64");
     assert_eq!(t.required_attributes["ecs.cpu-architecture"], "arm64");
     assert_eq!(t.required_attributes["ecs.os-type"], "linux");
+    assert_eq!(t.required_attributes["ecs.os-family"], "LINUX");
 }
 
 #[test]
 fn quantities_are_canonical() {
     assert_eq!(resources::millicores(0), Quantity("0".into()));
     assert_eq!(resources::mebibytes(512), Quantity("512Mi".into()));
+}
+
+/// Every TaskDefinition in examples/ (what `make dev` applies) translates.
+#[test]
+fn the_examples_translate() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    let mut seen = 0;
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("examples/")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for path in files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+    {
+        let text = std::fs::read_to_string(&path).expect("read example");
+        let docs: Vec<Value> = serde_saphyr::from_multiple(&text).expect("example YAML");
+        for doc in docs.into_iter().filter(|d| d["kind"] == "TaskDefinition") {
+            let s = spec(doc["spec"].clone());
+            let t = translate(&s, None, &TranslateOptions::default())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(
+                t.unsupported.is_empty(),
+                "{}: {:#?}",
+                path.display(),
+                t.unsupported
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 3, "only {seen} example task definitions");
 }

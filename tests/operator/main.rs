@@ -6,3 +6,4 @@ mod support;
 
 mod services;
 mod task_definitions;
+mod tasks;

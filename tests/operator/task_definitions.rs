@@ -121,3 +121,82 @@ async fn a_second_object_for_the_same_family_is_refused() {
     assert_eq!(revision_numbers(&ns).await, [1]);
     ns.cleanup().await;
 }
+
+/// Semantic rules CEL cannot express are checked by the controller: `Accepted=False` with
+/// the field named, an Event, and no revision (so nothing invalid reaches a Pod).
+#[tokio::test]
+async fn semantically_invalid_definitions_are_not_registered() {
+    ensure_operator().await;
+    let ns = TestNamespace::new("td-invalid").await;
+    let api = ns.api_for("TaskDefinition");
+    let cases = [
+        (
+            "missing-dependency",
+            "containerDefinitions: [{name: app, image: a, memory: 128, dependsOn: [{containerName: ghost, condition: START}]}]",
+            "dependsOn",
+        ),
+        (
+            "missing-volume",
+            "containerDefinitions: [{name: app, image: a, memory: 128, mountPoints: [{sourceVolume: data, containerPath: /data}]}]",
+            "mountPoints",
+        ),
+        (
+            "links-in-awsvpc",
+            "networkMode: awsvpc\n  containerDefinitions: [{name: app, image: a, memory: 128, links: [db]}]",
+            "links",
+        ),
+        (
+            "complete-on-essential",
+            "containerDefinitions: [{name: init, image: a, memory: 64, essential: true}, {name: app, image: a, memory: 64, dependsOn: [{containerName: init, condition: COMPLETE}]}]",
+            "dependsOn",
+        ),
+        (
+            "fargate-bad-size",
+            "requiresCompatibilities: [FARGATE]\n  networkMode: awsvpc\n  cpu: \"256\"\n  memory: \"4096\"\n  containerDefinitions: [{name: app, image: a}]",
+            "memory",
+        ),
+        (
+            "duplicate-host-port",
+            "networkMode: bridge\n  containerDefinitions: [{name: a, image: a, memory: 64, portMappings: [{containerPort: 80, hostPort: 8080}]}, {name: b, image: b, memory: 64, portMappings: [{containerPort: 81, hostPort: 8080}]}]",
+            "hostPort",
+        ),
+    ];
+    for (name, spec, field) in cases {
+        let yaml = format!(
+            "apiVersion: ecs.operator.dev/v1alpha1\nkind: TaskDefinition\nmetadata: {{name: {name}}}\nspec:\n  {spec}\n"
+        );
+        ns.apply_yaml(&yaml)
+            .await
+            .unwrap_or_else(|e| panic!("{name} admitted by the schema: {e}"));
+        let td = wait_for_object(&api, name, Duration::from_secs(20), |o| {
+            o.data["status"]["conditions"].as_array().is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == "Accepted" && c["status"] == "False")
+            })
+        })
+        .await
+        .unwrap();
+        let accepted = td.data["status"]["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == "Accepted")
+            .unwrap()
+            .clone();
+        let message = accepted["message"].as_str().unwrap_or_default();
+        assert_eq!(accepted["reason"], "Invalid", "{name}: {message}");
+        assert!(
+            message.contains("spec.") && message.contains(field),
+            "{name}: message must name the field {field}: {message}"
+        );
+        assert!(
+            td.data["status"]["revision"].is_null(),
+            "{name}: no revision registered"
+        );
+    }
+    assert!(
+        revision_numbers(&ns).await.is_empty(),
+        "no revision for any invalid definition"
+    );
+    ns.cleanup().await;
+}

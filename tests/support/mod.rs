@@ -217,6 +217,18 @@ pub async fn ensure_operator() {
                     .enable_all()
                     .build()
                     .expect("operator runtime");
+                // ECS_TEST_LOG=<file> writes the operator's logs there (debugging aid).
+                if let Ok(path) = std::env::var("ECS_TEST_LOG") {
+                    if let Ok(file) = std::fs::File::create(path) {
+                        let _ = tracing_subscriber::fmt()
+                            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                                "info,ecs_operator=debug",
+                            ))
+                            .with_writer(std::sync::Mutex::new(file))
+                            .with_ansi(false)
+                            .try_init();
+                    }
+                }
                 runtime.block_on(async {
                     let client = client().await;
                     let config = ecs_operator::controllers::OperatorConfig::default();

@@ -3,12 +3,8 @@
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("ClusterNotFoundException: Cluster not found: {0}")]
-    ClusterNotFound(String),
-    #[error(
-        "AccessDeniedException: namespace {namespace} may not use cluster {cluster} (not in its allowedNamespaces)"
-    )]
-    NamespaceNotAllowed { namespace: String, cluster: String },
+    #[error("{0}")]
+    Cluster(#[from] crate::controllers::cluster_ref::ClusterError),
     #[error("ClientException: {0}")]
     TaskDefinition(#[from] crate::registry::ResolveError),
     #[error("InvalidParameterException: {0}")]
@@ -22,8 +18,7 @@ pub enum Error {
 impl Error {
     pub fn reason(&self) -> &'static str {
         match self {
-            Error::ClusterNotFound(_) => "ClusterNotFound",
-            Error::NamespaceNotAllowed { .. } => "NamespaceNotAllowed",
+            Error::Cluster(e) => e.reason(),
             Error::TaskDefinition(e) => e.reason(),
             Error::InvalidParameter(_) => "InvalidParameter",
             Error::Translate(_) => "TaskDefinitionNotRunnable",

@@ -16,13 +16,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
+use k8s_openapi::api::apps::v1::ControllerRevision;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::ResourceExt;
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::EventType;
-use kube::runtime::reflector::{ObjectRef, ReflectHandle, Store};
-use kube::{Resource, ResourceExt};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
 
 pub use error::Error;
 pub use resolve::service_name;
@@ -36,43 +38,102 @@ use crate::rollout::{ServiceInput, plan_service};
 /// time-based rules such as lost nodes).
 const RESYNC: Duration = Duration::from_secs(30);
 
-pub struct Triggers {
-    pub services: ReflectHandle<EcsService>,
-    pub pods: ReflectHandle<Pod>,
-    pub nodes: ReflectHandle<Node>,
-    pub revisions: ReflectHandle<k8s_openapi::api::apps::v1::ControllerRevision>,
+pub struct Triggers<S, P, N, R> {
+    pub services: S,
+    pub pods: P,
+    pub nodes: N,
+    pub revisions: R,
 }
 
-pub async fn controller(ctx: Ctx, services: Store<EcsService>, triggers: Triggers) {
+pub async fn controller<S, P, N, R>(
+    ctx: Ctx,
+    services: Store<EcsService>,
+    triggers: Triggers<S, P, N, R>,
+) where
+    S: Stream<Item = Result<EcsService, watcher::Error>> + Send + 'static,
+    P: Stream<Item = Result<Pod, watcher::Error>> + Send + 'static,
+    N: Stream<Item = Result<Node, watcher::Error>> + Send + 'static,
+    R: Stream<Item = Result<ControllerRevision, watcher::Error>> + Send + 'static,
+{
     let by_namespace = services.clone();
-    let all = services.clone();
-    Controller::for_shared_stream(triggers.services, services)
-        .owns_shared_stream(triggers.pods)
-        // A node change (added, drained, capacity freed, lost) may unblock or move tasks of
-        // any service: re-plan them all. Cheap: plans are pure and writes happen on change.
-        .watches_shared_stream(triggers.nodes, move |_node: Arc<Node>| {
-            all.state()
+    let by_cluster = services.clone();
+    let seen_nodes = std::sync::Mutex::new(HashMap::<String, u64>::new());
+    Controller::for_stream(triggers.services, services)
+        .owns_stream(triggers.pods)
+        // A container instance that appears, goes, drains, changes attributes or agent
+        // state may unblock or move tasks of the services of its cluster. Heartbeat-only
+        // updates change nothing placement sees and trigger nothing.
+        .watches_stream(triggers.nodes, move |node: Node| {
+            let fingerprint = node_fingerprint(&node);
+            let name = node.name_any();
+            let changed = {
+                let mut seen = seen_nodes.lock().unwrap_or_else(|e| e.into_inner());
+                if node.metadata.deletion_timestamp.is_some() {
+                    seen.remove(&name);
+                    true
+                } else {
+                    seen.insert(name, fingerprint) != Some(fingerprint)
+                }
+            };
+            let cluster = node.labels().get(crate::labels::CLUSTER_LABEL).cloned();
+            let targets: Vec<ObjectRef<EcsService>> = match (changed, cluster) {
+                (true, Some(cluster)) => by_cluster
+                    .state()
+                    .iter()
+                    .filter(|s| {
+                        crate::arn::cluster_name(s.spec.cluster.as_deref().unwrap_or("default"))
+                            == cluster
+                    })
+                    .map(|s| ObjectRef::from_obj(s.as_ref()))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            targets
+        })
+        // A new revision of a family its services follow.
+        .watches_stream(triggers.revisions, move |cr: ControllerRevision| {
+            let ns = cr.namespace();
+            by_namespace
+                .state()
                 .iter()
+                .filter(|s| s.namespace() == ns)
                 .map(|s| ObjectRef::from_obj(s.as_ref()))
                 .collect::<Vec<_>>()
         })
-        // A new revision of a family its services follow.
-        .watches_shared_stream(
-            triggers.revisions,
-            move |cr: Arc<k8s_openapi::api::apps::v1::ControllerRevision>| {
-                let ns = cr.namespace();
-                by_namespace
-                    .state()
-                    .iter()
-                    .filter(|s| s.namespace() == ns)
-                    .map(|s| ObjectRef::from_obj(s.as_ref()))
-                    .collect::<Vec<_>>()
-            },
-        )
         .shutdown_on_signal()
         .run(reconcile, error_policy, ctx)
         .for_each(log_result("ecsservice"))
         .await;
+}
+
+/// What of a Node matters to placement: labels, drain state, readiness, allocatable.
+fn node_fingerprint(node: &Node) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    node.metadata.labels.hash(&mut h);
+    node.spec
+        .as_ref()
+        .and_then(|s| s.unschedulable)
+        .hash(&mut h);
+    if let Some(status) = &node.status {
+        status
+            .allocatable
+            .as_ref()
+            .map(|a| {
+                a.iter()
+                    .map(|(k, v)| (k.clone(), v.0.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .hash(&mut h);
+        let ready = status
+            .conditions
+            .iter()
+            .flatten()
+            .find(|c| c.type_ == "Ready")
+            .map(|c| c.status.clone());
+        ready.hash(&mut h);
+    }
+    h.finish()
 }
 
 fn now() -> Time {
@@ -231,6 +292,3 @@ fn error_policy(_svc: Arc<EcsService>, error: &Error, _ctx: Ctx) -> Action {
     tracing::warn!(error = %error, "service reconcile failed");
     Action::requeue(Duration::from_secs(2))
 }
-
-#[allow(dead_code)]
-fn _resource_bound<K: Resource>() {}

@@ -6,8 +6,8 @@ use kube::ResourceExt;
 use super::Error;
 use crate::api::EcsService;
 use crate::api::shapes::{PlacementConstraint, PlacementStrategy};
-use crate::arn::cluster_name;
 use crate::controllers::Ctx;
+use crate::controllers::cluster_ref::resolve_cluster;
 use crate::labels::short_hash;
 use crate::placement::{Constraint, Strategy, default_service_strategies};
 use crate::registry::{Revision, resolve};
@@ -36,24 +36,7 @@ pub fn service_name(svc: &EcsService) -> String {
 
 pub fn resolve_service(ctx: &Ctx, svc: &EcsService) -> Result<Resolved, Error> {
     let namespace = svc.namespace().unwrap_or_default();
-    let cluster = cluster_name(svc.spec.cluster.as_deref().unwrap_or("default")).to_string();
-    let ecs_cluster = ctx
-        .stores
-        .clusters
-        .state()
-        .into_iter()
-        .find(|c| c.spec.cluster_name.clone().unwrap_or_else(|| c.name_any()) == cluster)
-        .ok_or_else(|| Error::ClusterNotFound(cluster.clone()))?;
-    if let Some(allowed) = ecs_cluster
-        .spec
-        .allowed_namespaces
-        .as_ref()
-        .filter(|a| !a.is_empty())
-    {
-        if !allowed.contains(&namespace) {
-            return Err(Error::NamespaceNotAllowed { namespace, cluster });
-        }
-    }
+    let cluster = resolve_cluster(ctx, svc.spec.cluster.as_deref(), &namespace)?;
 
     let reference = svc
         .spec

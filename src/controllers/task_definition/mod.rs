@@ -11,12 +11,12 @@ mod status;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use k8s_openapi::api::apps::v1::ControllerRevision;
 use kube::api::{ListParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::EventType;
-use kube::runtime::reflector::ReflectHandle;
+use kube::runtime::watcher;
 use kube::{Api, ResourceExt};
 
 pub use error::Error;
@@ -33,9 +33,12 @@ pub fn family_of(td: &TaskDefinition) -> String {
     td.spec.family.clone().unwrap_or_else(|| td.name_any())
 }
 
-pub async fn controller(ctx: Ctx, events: ReflectHandle<TaskDefinition>) {
+pub async fn controller(
+    ctx: Ctx,
+    events: impl Stream<Item = Result<TaskDefinition, watcher::Error>> + Send + 'static,
+) {
     let store = ctx.stores.task_definitions.clone();
-    Controller::for_shared_stream(events, store)
+    Controller::for_stream(events, store)
         .shutdown_on_signal()
         .run(reconcile, error_policy, ctx)
         .for_each(log_result("taskdefinition"))
@@ -66,6 +69,7 @@ async fn reconcile(td: Arc<TaskDefinition>, ctx: Ctx) -> Result<Action, Error> {
     let latest = revisions.iter().max_by_key(|r| r.number);
     let new_status = status::compute(
         &td,
+        &ctx.config,
         &ctx.config.arns(),
         &family,
         latest,

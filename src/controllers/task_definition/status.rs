@@ -5,15 +5,45 @@ use kube::api::{Patch, PatchParams};
 use kube::{Api, ResourceExt};
 
 use super::Error;
+use crate::api::UnsupportedField;
 use crate::api::conditions::{ConditionUpdate, FALSE, TRUE, set_condition};
 use crate::api::{TaskDefinition, TaskDefinitionStatus};
 use crate::arn::ArnContext;
 use crate::controllers::{Ctx, OperatorConfig};
 use crate::registry::Revision;
+use crate::translate::{TranslateOptions, translate, validate};
 
-/// Semantic problems of the spec, each naming the field and the rule.
-pub fn validation_issues(_td: &TaskDefinition, _config: &OperatorConfig) -> Vec<String> {
-    Vec::new()
+/// The translation options the operator's configuration implies.
+pub fn translate_options(config: &OperatorConfig) -> TranslateOptions {
+    TranslateOptions {
+        allow_privileged: config.allow_privileged,
+        ..Default::default()
+    }
+}
+
+/// Semantic problems of the spec (beyond what CEL can check), each naming the field and
+/// the rule (`spec.containerDefinitions[1].dependsOn[0].containerName: ...`).
+pub fn validation_issues(td: &TaskDefinition, config: &OperatorConfig) -> Vec<String> {
+    validate(&td.spec, &translate_options(config))
+        .iter()
+        .map(|i| {
+            format!(
+                "spec.{}: {}",
+                i.field.trim_start_matches("spec."),
+                i.message
+            )
+        })
+        .collect()
+}
+
+/// Fields that are accepted but not honoured (or only approximately) on Kubernetes.
+pub fn reported_fields(
+    spec: &crate::api::TaskDefinitionSpec,
+    config: &OperatorConfig,
+) -> Vec<UnsupportedField> {
+    translate(spec, None, &translate_options(config))
+        .map(|t| t.reported_fields())
+        .unwrap_or_default()
 }
 
 fn patch_params(ctx: &Ctx) -> PatchParams {
@@ -28,6 +58,7 @@ fn now() -> Time {
 /// reconcile (an error that blocked registration, if any).
 pub fn compute(
     td: &TaskDefinition,
+    config: &OperatorConfig,
     arns: &ArnContext,
     family: &str,
     latest: Option<&Revision>,
@@ -48,6 +79,7 @@ pub fn compute(
         status.compatibilities = compatibilities(rev);
         status.registered_at = rev.registered_at.clone();
         status.registered_by = Some("ecs-operator".to_string());
+        status.unsupported_fields = reported_fields(&rev.spec, config);
     }
     let accepted = match error {
         None => ConditionUpdate {
