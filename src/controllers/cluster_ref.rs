@@ -44,18 +44,17 @@ pub fn resolve_cluster(
                 && c.spec.cluster_name.clone().unwrap_or_else(|| c.name_any()) == cluster
         })
         .ok_or_else(|| ClusterError::NotFound(cluster.clone()))?;
-    if let Some(allowed) = ecs_cluster
+    let allowed = ecs_cluster
         .spec
         .allowed_namespaces
-        .as_ref()
-        .filter(|a| !a.is_empty())
-    {
-        if !allowed.iter().any(|a| a == namespace) {
-            return Err(ClusterError::NamespaceNotAllowed {
-                namespace: namespace.to_string(),
-                cluster,
-            });
-        }
+        .as_deref()
+        .unwrap_or_default();
+    // An empty or absent list admits every namespace.
+    if !allowed.is_empty() && !allowed.iter().any(|a| a == namespace) {
+        return Err(ClusterError::NamespaceNotAllowed {
+            namespace: namespace.to_string(),
+            cluster,
+        });
     }
     Ok(cluster)
 }

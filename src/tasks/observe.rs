@@ -220,7 +220,7 @@ pub fn observe(pod: &Pod, now: Timestamp) -> TaskObservation {
 fn non_essentials_settled(containers: &[ContainerState]) -> bool {
     containers
         .iter()
-        .all(|c| c.essential && c.last_status == "RUNNING" || !c.essential)
+        .all(|c| !c.essential || c.last_status == "RUNNING")
 }
 
 fn container_state(

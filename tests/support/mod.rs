@@ -218,8 +218,11 @@ pub async fn ensure_operator() {
                     .build()
                     .expect("operator runtime");
                 // ECS_TEST_LOG=<file> writes the operator's logs there (debugging aid).
-                if let Ok(path) = std::env::var("ECS_TEST_LOG") {
-                    if let Ok(file) = std::fs::File::create(path) {
+                let log = std::env::var("ECS_TEST_LOG")
+                    .ok()
+                    .and_then(|p| std::fs::File::create(p).ok());
+                {
+                    if let Some(file) = log {
                         let _ = tracing_subscriber::fmt()
                             .with_env_filter(tracing_subscriber::EnvFilter::new(
                                 "info,ecs_operator=debug",
