@@ -23,6 +23,7 @@ pub struct Stores {
     pub pods: Store<Pod>,
     pub nodes: Store<Node>,
     pub clusters: Store<EcsCluster>,
+    pub services: Store<crate::api::EcsService>,
 }
 
 pub struct Context {

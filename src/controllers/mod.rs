@@ -5,6 +5,7 @@
 pub mod cluster_ref;
 pub mod config;
 pub mod context;
+pub mod ecs_cluster;
 pub mod ecs_service;
 pub mod ecs_task;
 pub mod expectations;
@@ -112,6 +113,12 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
         nodes: nodes.subscribe(),
         revisions: revisions.subscribe(),
     };
+    let cluster_triggers = ecs_cluster::Triggers {
+        clusters: clusters.subscribe(),
+        nodes: nodes.subscribe(),
+        pods: pods.subscribe(),
+        services: services.subscribe(),
+    };
     let run_triggers = ecs_task::Triggers {
         tasks: runs.subscribe(),
         pods: pods.subscribe(),
@@ -139,6 +146,7 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
         pods: pods.store.clone(),
         nodes: nodes.store.clone(),
         clusters: clusters.store.clone(),
+        services: services.store.clone(),
     };
     // Reconciling on a partial cache could create duplicates: wait for every initial list.
     for (name, ready) in [
@@ -170,6 +178,7 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
         task_definition::controller(ctx.clone(), td_events),
         ecs_service::controller(ctx.clone(), services.store.clone(), service_triggers),
         ecs_task::controller(ctx.clone(), runs.store.clone(), run_triggers),
+        ecs_cluster::controller(ctx.clone(), clusters.store.clone(), cluster_triggers),
     );
     Ok(())
 }

@@ -364,11 +364,7 @@ mod tests {
         );
         let stop = o.stop.clone().unwrap();
         assert_eq!(stop.code, StopCode::EssentialContainerExited);
-        assert!(
-            stop.reason.contains("app") && stop.reason.contains("137"),
-            "{}",
-            stop.reason
-        );
+        assert_eq!(stop.reason, "Essential container in task exited");
         assert_eq!(o.desired_status, "STOPPED");
         assert!(!o.is_running());
         assert_eq!(o.containers[0].exit_code, Some(137));

@@ -9,4 +9,5 @@ mod admission;
 mod crds;
 mod examples;
 mod import_accepted;
+mod pod_dry_run;
 mod subresources;

@@ -248,3 +248,182 @@ async fn desired_status_stopped_stops_the_tasks_and_keeps_the_record() {
     ns.cleanup().await;
     cluster.cleanup().await;
 }
+
+/// The Pod of a task is what docs/task-definition-mapping.md promises: resources in
+/// Kubernetes units, a dynamic host port from the ECS range, the health check as an exec
+/// readiness probe with ECS defaults, dependsOn as init containers / native sidecars.
+#[tokio::test]
+async fn the_task_pod_follows_the_mapping() {
+    ensure_operator().await;
+    let ns = TestNamespace::new("run-mapping").await;
+    let cluster = TestCluster::new(&ns, 3).await;
+    let yaml = format!(
+        r#"
+apiVersion: ecs.operator.dev/v1alpha1
+kind: TaskDefinition
+metadata: {{name: app}}
+spec:
+  networkMode: bridge
+  containerDefinitions:
+    - name: migrate
+      image: busybox:1.36
+      essential: false
+      memory: 64
+    - name: proxy
+      image: envoy:1.30
+      essential: false
+      memory: 128
+      healthCheck: {{command: [CMD-SHELL, "curl -f localhost:9901/ready"]}}
+    - name: web
+      image: nginx:1.27
+      cpu: 256
+      memory: 512
+      memoryReservation: 256
+      portMappings: [{{containerPort: 80, hostPort: 0}}]
+      healthCheck: {{command: [CMD, /bin/check]}}
+      dependsOn:
+        - {{containerName: migrate, condition: SUCCESS}}
+        - {{containerName: proxy, condition: HEALTHY}}
+---
+apiVersion: ecs.operator.dev/v1alpha1
+kind: EcsTask
+metadata: {{name: run}}
+spec: {{cluster: {cluster}, taskDefinition: app}}
+"#,
+        cluster = cluster.name
+    );
+    ns.apply_yaml(&yaml).await.expect("apply");
+    wait_for_object(&ns.api_for("EcsTask"), "run", WAIT, |o| {
+        o.data["status"]["tasks"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty())
+    })
+    .await
+    .unwrap();
+    let pod = Api::<Pod>::namespaced(ns.client.clone(), &ns.name)
+        .get("run-0")
+        .await
+        .expect("task pod");
+    let spec = pod.spec.expect("spec");
+    assert_eq!(spec.restart_policy.as_deref(), Some("Never"));
+    let web = spec
+        .containers
+        .iter()
+        .find(|c| c.name == "web")
+        .expect("web container");
+    let res = web.resources.as_ref().expect("resources");
+    assert_eq!(
+        res.requests.as_ref().unwrap()["cpu"].0,
+        "250m",
+        "256 cpu units = 250m"
+    );
+    assert_eq!(
+        res.requests.as_ref().unwrap()["memory"].0,
+        "256Mi",
+        "memoryReservation is the request"
+    );
+    assert_eq!(
+        res.limits.as_ref().unwrap()["memory"].0,
+        "512Mi",
+        "memory is the limit"
+    );
+    let port = &web.ports.as_ref().unwrap()[0];
+    assert_eq!(port.container_port, 80);
+    let host = port.host_port.expect("dynamic host port assigned");
+    assert!(
+        (49153..=65535).contains(&host),
+        "host port {host} from the ECS ephemeral range"
+    );
+    let probe = web
+        .readiness_probe
+        .as_ref()
+        .expect("health check as readiness probe");
+    assert_eq!(
+        probe.exec.as_ref().unwrap().command.as_ref().unwrap(),
+        &["/bin/check".to_string()]
+    );
+    assert_eq!(
+        (
+            probe.period_seconds,
+            probe.timeout_seconds,
+            probe.failure_threshold
+        ),
+        (Some(30), Some(5), Some(3))
+    );
+    assert!(
+        web.liveness_probe.is_none(),
+        "ECS health checks never restart a container"
+    );
+    let init = spec.init_containers.as_ref().expect("init containers");
+    let names: Vec<&str> = init.iter().map(|c| c.name.as_str()).collect();
+    assert!(
+        names.contains(&"migrate") && names.contains(&"proxy"),
+        "{names:?}"
+    );
+    let migrate = init.iter().find(|c| c.name == "migrate").unwrap();
+    assert_eq!(
+        migrate.restart_policy, None,
+        "SUCCESS: a plain init container"
+    );
+    let proxy = init.iter().find(|c| c.name == "proxy").unwrap();
+    assert_eq!(
+        proxy.restart_policy.as_deref(),
+        Some("Always"),
+        "HEALTHY: a native sidecar"
+    );
+    assert!(
+        proxy.startup_probe.is_some(),
+        "HEALTHY waits on the sidecar's health check"
+    );
+    ns.cleanup().await;
+    cluster.cleanup().await;
+}
+
+/// A pinned `family:1` keeps resolving to revision 1 after the definition changes.
+#[tokio::test]
+async fn a_pinned_revision_resolves_after_the_definition_changes() {
+    ensure_operator().await;
+    let ns = TestNamespace::new("run-pinned").await;
+    let cluster = TestCluster::new(&ns, 3).await;
+    let td = "apiVersion: ecs.operator.dev/v1alpha1\nkind: TaskDefinition\nmetadata: {name: job}\nspec:\n  containerDefinitions: [{name: main, image: \"busybox:1.35\", memory: 64}]\n";
+    ns.apply_yaml(td).await.expect("td");
+    let tds = ns.api_for("TaskDefinition");
+    wait_for_object(&tds, "job", WAIT, |o| o.data["status"]["revision"] == 1)
+        .await
+        .unwrap();
+    ns.apply_yaml(&td.replace("busybox:1.35", "busybox:1.36"))
+        .await
+        .expect("edit");
+    wait_for_object(&tds, "job", WAIT, |o| o.data["status"]["revision"] == 2)
+        .await
+        .unwrap();
+    let run = format!(
+        "apiVersion: ecs.operator.dev/v1alpha1\nkind: EcsTask\nmetadata: {{name: old}}\nspec: {{cluster: {}, taskDefinition: \"job:1\"}}\n",
+        cluster.name
+    );
+    ns.apply_yaml(&run).await.expect("run");
+    let done = wait_for_object(&ns.api_for("EcsTask"), "old", WAIT, |o| {
+        o.data["status"]["tasks"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty())
+    })
+    .await
+    .unwrap();
+    assert!(
+        done.data["status"]["tasks"][0]["taskDefinitionArn"]
+            .as_str()
+            .unwrap()
+            .ends_with("task-definition/job:1")
+    );
+    let pod = Api::<Pod>::namespaced(ns.client.clone(), &ns.name)
+        .get("old-0")
+        .await
+        .expect("pod");
+    assert_eq!(
+        pod.spec.unwrap().containers[0].image.as_deref(),
+        Some("busybox:1.35"),
+        "revision 1's image"
+    );
+    ns.cleanup().await;
+    cluster.cleanup().await;
+}

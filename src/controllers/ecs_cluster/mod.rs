@@ -1,0 +1,184 @@
+//! EcsCluster controller: reports the cluster's container instances (nodes labeled
+//! `ecs.operator.dev/cluster=<clusterName>`), its tasks and its services, ECS-shaped.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::ResourceExt;
+use kube::api::{Api, Patch, PatchParams};
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
+
+use super::{Ctx, log_result};
+use crate::api::conditions::{ConditionUpdate, FALSE, TRUE, set_condition};
+use crate::api::{EcsCluster, EcsClusterStatus, EcsService};
+use crate::labels::{CLUSTER_LABEL, ZONE_LABEL, label_value};
+use crate::tasks::observe;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("Kubernetes API error: {0}")]
+    Kube(#[from] kube::Error),
+}
+
+pub struct Triggers<C, N, P, S> {
+    pub clusters: C,
+    pub nodes: N,
+    pub pods: P,
+    pub services: S,
+}
+
+/// The ECS cluster name of an EcsCluster object.
+pub fn cluster_name_of(c: &EcsCluster) -> String {
+    c.spec.cluster_name.clone().unwrap_or_else(|| c.name_any())
+}
+
+pub async fn controller<C, N, P, S>(
+    ctx: Ctx,
+    store: Store<EcsCluster>,
+    triggers: Triggers<C, N, P, S>,
+) where
+    C: Stream<Item = Result<EcsCluster, watcher::Error>> + Send + 'static,
+    N: Stream<Item = Result<Node, watcher::Error>> + Send + 'static,
+    P: Stream<Item = Result<Pod, watcher::Error>> + Send + 'static,
+    S: Stream<Item = Result<EcsService, watcher::Error>> + Send + 'static,
+{
+    let (for_nodes, for_pods, for_services) = (store.clone(), store.clone(), store.clone());
+    let by_name = |store: &Store<EcsCluster>, name: Option<String>| -> Vec<ObjectRef<EcsCluster>> {
+        let Some(name) = name else { return Vec::new() };
+        store
+            .state()
+            .iter()
+            .filter(|c| label_value(&cluster_name_of(c)) == name || cluster_name_of(c) == name)
+            .map(|c| ObjectRef::from_obj(c.as_ref()))
+            .collect()
+    };
+    Controller::for_stream(triggers.clusters, store)
+        .watches_stream(triggers.nodes, move |n: Node| {
+            by_name(&for_nodes, n.labels().get(CLUSTER_LABEL).cloned())
+        })
+        .watches_stream(triggers.pods, move |p: Pod| {
+            by_name(&for_pods, p.labels().get(CLUSTER_LABEL).cloned())
+        })
+        .watches_stream(triggers.services, move |s: EcsService| {
+            by_name(
+                &for_services,
+                Some(
+                    crate::arn::cluster_name(s.spec.cluster.as_deref().unwrap_or("default"))
+                        .to_string(),
+                ),
+            )
+        })
+        .shutdown_on_signal()
+        .run(reconcile, error_policy, ctx)
+        .for_each(log_result("ecscluster"))
+        .await;
+}
+
+async fn reconcile(cluster: Arc<EcsCluster>, ctx: Ctx) -> Result<Action, Error> {
+    if cluster.metadata.deletion_timestamp.is_some() {
+        return Ok(Action::await_change());
+    }
+    let name = cluster_name_of(&cluster);
+    let label = label_value(&name);
+    let nodes = ctx.stores.nodes.state();
+    let instances: Vec<&Node> = nodes
+        .iter()
+        .map(|n| n.as_ref())
+        .filter(|n| n.labels().get(CLUSTER_LABEL) == Some(&name))
+        .collect();
+    let mut per_zone: BTreeMap<String, i32> = BTreeMap::new();
+    for n in &instances {
+        let zone = n
+            .labels()
+            .get(ZONE_LABEL)
+            .cloned()
+            .unwrap_or_else(|| "unknown".into());
+        *per_zone.entry(zone).or_default() += 1;
+    }
+    let now = k8s_openapi::jiff::Timestamp::now();
+    let (mut running, mut pending) = (0, 0);
+    for pod in ctx
+        .stores
+        .pods
+        .state()
+        .iter()
+        .filter(|p| p.labels().get(CLUSTER_LABEL) == Some(&label))
+    {
+        let o = observe(pod, now);
+        if o.is_running() {
+            running += 1;
+        } else if o.is_pending() {
+            pending += 1;
+        }
+    }
+    let services = ctx
+        .stores
+        .services
+        .state()
+        .iter()
+        .filter(|s| s.metadata.deletion_timestamp.is_none())
+        .filter(|s| {
+            crate::arn::cluster_name(s.spec.cluster.as_deref().unwrap_or("default")) == name
+        })
+        .count() as i32;
+
+    let old = cluster.status.clone().unwrap_or_default();
+    let mut status = EcsClusterStatus {
+        observed_generation: cluster.metadata.generation,
+        conditions: old.conditions.clone(),
+        cluster_arn: Some(ctx.config.arns().cluster(&name)),
+        cluster_name: Some(name.clone()),
+        status: Some("ACTIVE".into()),
+        registered_container_instances_count: Some(instances.len() as i32),
+        running_tasks_count: Some(running),
+        pending_tasks_count: Some(pending),
+        active_services_count: Some(services),
+        instances_per_zone: per_zone,
+    };
+    let ready = !instances.is_empty();
+    set_condition(
+        &mut status.conditions,
+        ConditionUpdate {
+            type_: "Ready",
+            status: if ready { TRUE } else { FALSE },
+            reason: if ready {
+                "ContainerInstancesRegistered"
+            } else {
+                "NoContainerInstances"
+            },
+            message: if ready {
+                format!(
+                    "{} container instances in {} zones",
+                    instances.len(),
+                    status.instances_per_zone.len()
+                )
+            } else {
+                format!("no node is labeled {CLUSTER_LABEL}={name}")
+            },
+            observed_generation: cluster.metadata.generation,
+        },
+        Time(now),
+    );
+    if cluster.status.as_ref() != Some(&status) {
+        let api: Api<EcsCluster> = Api::all(ctx.client.clone());
+        let patch = serde_json::json!({"apiVersion": "ecs.operator.dev/v1alpha1", "kind": "EcsCluster", "status": status});
+        api.patch_status(
+            &cluster.name_any(),
+            &PatchParams::apply(&ctx.config.manager).force(),
+            &Patch::Apply(&patch),
+        )
+        .await?;
+    }
+    Ok(Action::requeue(Duration::from_secs(300)))
+}
+
+fn error_policy(_c: Arc<EcsCluster>, error: &Error, _ctx: Ctx) -> Action {
+    tracing::warn!(error = %error, "ecscluster reconcile failed");
+    Action::requeue(Duration::from_secs(5))
+}
