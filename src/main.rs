@@ -32,6 +32,8 @@ enum Command {
         #[arg(long)]
         out_dir: Option<std::path::PathBuf>,
     },
+    /// List a cluster's container instances (describe-container-instances).
+    Instances(cli::instances::InstancesArgs),
     /// Convert ECS JSON (describe-task-definition / describe-services output) into manifests.
     #[command(subcommand)]
     Import(cli::import::ImportCommand),
@@ -58,5 +60,6 @@ fn main() -> ExitCode {
             }
         }
         Command::Import(cmd) => cli::import::run(cmd),
+        Command::Instances(args) => cli::instances::run(args),
     }
 }

@@ -2,4 +2,5 @@
 
 pub mod crds;
 pub mod import;
+pub mod instances;
 pub mod run;
