@@ -45,9 +45,20 @@ pub fn run(args: InstancesArgs) -> ExitCode {
 async fn describe(args: &InstancesArgs) -> anyhow::Result<String> {
     let client = kube::Client::try_default().await?;
     let selector = format!("{CLUSTER_LABEL}={}", args.cluster);
-    let nodes = Api::<Node>::all(client.clone()).list(&ListParams::default().labels(&selector)).await?.items;
-    let pods = Api::<Pod>::all(client).list(&ListParams::default()).await?.items;
-    let snapshot = snapshot_from_cluster(&args.cluster, nodes.iter(), pods.iter(), &AdapterOptions::default());
+    let nodes = Api::<Node>::all(client.clone())
+        .list(&ListParams::default().labels(&selector))
+        .await?
+        .items;
+    let pods = Api::<Pod>::all(client)
+        .list(&ListParams::default())
+        .await?
+        .items;
+    let snapshot = snapshot_from_cluster(
+        &args.cluster,
+        nodes.iter(),
+        pods.iter(),
+        &AdapterOptions::default(),
+    );
     let mut rows = Vec::new();
     for i in snapshot.instances() {
         let status = match i.status {
@@ -68,11 +79,20 @@ async fn describe(args: &InstancesArgs) -> anyhow::Result<String> {
         }));
     }
     if args.json {
-        return Ok(serde_json::to_string_pretty(&serde_json::json!({"containerInstances": rows}))? + "\n");
+        return Ok(
+            serde_json::to_string_pretty(&serde_json::json!({"containerInstances": rows}))? + "\n",
+        );
     }
     let mut out = format!(
         "{:<28} {:<12} {:<12} {:<9} {:<6} {:>13} {:>16} {:>8}\n",
-        "CONTAINER INSTANCE", "ZONE", "TYPE", "STATUS", "AGENT", "CPU (rem/reg)", "MEMORY (rem/reg)", "RUNNING"
+        "CONTAINER INSTANCE",
+        "ZONE",
+        "TYPE",
+        "STATUS",
+        "AGENT",
+        "CPU (rem/reg)",
+        "MEMORY (rem/reg)",
+        "RUNNING"
     );
     for r in &rows {
         out.push_str(&format!(
@@ -81,7 +101,11 @@ async fn describe(args: &InstancesArgs) -> anyhow::Result<String> {
             r["availabilityZone"].as_str().unwrap_or("-"),
             r["instanceType"].as_str().unwrap_or("-"),
             r["status"].as_str().unwrap_or("-"),
-            if r["agentConnected"] == true { "yes" } else { "no" },
+            if r["agentConnected"] == true {
+                "yes"
+            } else {
+                "no"
+            },
             format!("{}/{}", r["remainingCpu"], r["registeredCpu"]),
             format!("{}/{}", r["remainingMemory"], r["registeredMemory"]),
             r["runningTasksCount"],

@@ -345,3 +345,65 @@ async fn a_namespace_outside_the_allow_list_is_refused() {
     ns.cleanup().await;
     cluster.cleanup().await;
 }
+
+/// Deleting an EcsService drains it (DRAINING, tasks stopped, then gone); the EcsCluster is
+/// not deleted while a service still uses it (ClusterContainsServicesException).
+#[tokio::test]
+async fn deleting_drains_the_service_and_the_cluster_waits_for_its_services() {
+    ensure_operator().await;
+    let ns = TestNamespace::new("svc-delete").await;
+    let cluster = TestCluster::new(&ns, 3).await;
+    ns.apply_yaml(&manifests(&cluster.name, "  desiredCount: 3"))
+        .await
+        .expect("apply");
+    wait_for_tasks(&ns, "web", WAIT, |p| p.len() == 3).await;
+
+    // The cluster refuses to go while the service exists.
+    let clusters = ns.api_for("EcsCluster");
+    clusters
+        .delete(&cluster.name, &DeleteParams::default())
+        .await
+        .expect("delete cluster");
+    let blocked = wait_for_object(&clusters, &cluster.name, WAIT, |o| {
+        o.data["status"]["conditions"].as_array().is_some_and(|cs| {
+            cs.iter()
+                .any(|c| c["type"] == "DeletionBlocked" && c["status"] == "True")
+        })
+    })
+    .await
+    .unwrap();
+    let message = blocked.data["status"]["conditions"].to_string();
+    assert!(
+        message.contains("ClusterContainsServicesException")
+            && message.contains(&format!("{}/web", ns.name)),
+        "{message}"
+    );
+
+    // Deleting the service stops its tasks, then the service and the cluster go.
+    let services = ns.api_for("EcsService");
+    services
+        .delete("web", &DeleteParams::default())
+        .await
+        .expect("delete service");
+    wait_for_tasks(&ns, "web", WAIT, |p| p.is_empty()).await;
+    let service_gone = crate::support::poll_until(WAIT, || async {
+        services.get_opt("web").await.ok().flatten().is_none()
+    })
+    .await;
+    assert!(service_gone, "the drained service is released");
+    let cluster_gone = crate::support::poll_until(WAIT, || async {
+        clusters
+            .get_opt(&cluster.name)
+            .await
+            .ok()
+            .flatten()
+            .is_none()
+    })
+    .await;
+    assert!(
+        cluster_gone,
+        "the cluster is deleted once it has no services"
+    );
+    ns.cleanup().await;
+    cluster.cleanup().await;
+}

@@ -11,6 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::ResourceExt;
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
+use kube::runtime::finalizer::{Event as FinalizerEvent, finalizer};
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher;
 
@@ -24,6 +25,10 @@ use crate::tasks::observe;
 pub enum Error {
     #[error("Kubernetes API error: {0}")]
     Kube(#[from] kube::Error),
+    #[error("finalizer: {0}")]
+    Finalizer(String),
+    #[error("the cluster still has {0} services")]
+    InUse(usize),
 }
 
 pub struct Triggers<C, N, P, S> {
@@ -80,10 +85,87 @@ pub async fn controller<C, N, P, S>(
         .await;
 }
 
+/// An EcsCluster that still has services is not deleted out from under them (ECS:
+/// ClusterContainsServicesException); the finalizer holds it until they are gone.
+pub const IN_USE_FINALIZER: &str = "ecs.operator.dev/cluster-in-use";
+
 async fn reconcile(cluster: Arc<EcsCluster>, ctx: Ctx) -> Result<Action, Error> {
-    if cluster.metadata.deletion_timestamp.is_some() {
+    let api: Api<EcsCluster> = Api::all(ctx.client.clone());
+    finalizer(&api, IN_USE_FINALIZER, cluster, |event| async {
+        match event {
+            FinalizerEvent::Apply(c) => report(c, ctx.clone()).await,
+            FinalizerEvent::Cleanup(c) => release(c, ctx.clone()).await,
+        }
+    })
+    .await
+    .map_err(|e| match e {
+        kube::runtime::finalizer::Error::ApplyFailed(e)
+        | kube::runtime::finalizer::Error::CleanupFailed(e) => e,
+        other => Error::Finalizer(other.to_string()),
+    })
+}
+
+/// Services (any namespace) that name this cluster and are not being deleted.
+fn services_of(ctx: &Ctx, name: &str) -> Vec<String> {
+    let mut names: Vec<String> = ctx
+        .stores
+        .services
+        .state()
+        .iter()
+        .filter(|s| s.metadata.deletion_timestamp.is_none())
+        .filter(|s| {
+            crate::arn::cluster_name(s.spec.cluster.as_deref().unwrap_or("default")) == name
+        })
+        .map(|s| format!("{}/{}", s.namespace().unwrap_or_default(), s.name_any()))
+        .collect();
+    names.sort();
+    names
+}
+
+async fn release(cluster: Arc<EcsCluster>, ctx: Ctx) -> Result<Action, Error> {
+    let name = cluster_name_of(&cluster);
+    let services = services_of(&ctx, &name);
+    if services.is_empty() {
         return Ok(Action::await_change());
     }
+    let message = format!(
+        "ClusterContainsServicesException: The Cluster cannot be deleted while Services are active: {}",
+        services.join(", ")
+    );
+    let mut status = cluster.status.clone().unwrap_or_default();
+    let changed = set_condition(
+        &mut status.conditions,
+        ConditionUpdate {
+            type_: "DeletionBlocked",
+            status: TRUE,
+            reason: "ClusterContainsServices",
+            message: message.clone(),
+            observed_generation: cluster.metadata.generation,
+        },
+        Time(k8s_openapi::jiff::Timestamp::now()),
+    );
+    if changed {
+        let api: Api<EcsCluster> = Api::all(ctx.client.clone());
+        let patch = serde_json::json!({"status": {"conditions": status.conditions}});
+        api.patch_status(
+            &cluster.name_any(),
+            &PatchParams::default(),
+            &Patch::Merge(&patch),
+        )
+        .await?;
+        ctx.event(
+            cluster.as_ref(),
+            kube::runtime::events::EventType::Warning,
+            "ClusterContainsServices",
+            "Delete",
+            message,
+        )
+        .await;
+    }
+    Err(Error::InUse(services.len()))
+}
+
+async fn report(cluster: Arc<EcsCluster>, ctx: Ctx) -> Result<Action, Error> {
     let name = cluster_name_of(&cluster);
     let label = label_value(&name);
     let nodes = ctx.stores.nodes.state();
@@ -179,6 +261,12 @@ async fn reconcile(cluster: Arc<EcsCluster>, ctx: Ctx) -> Result<Action, Error> 
 }
 
 fn error_policy(_c: Arc<EcsCluster>, error: &Error, _ctx: Ctx) -> Action {
-    tracing::warn!(error = %error, "ecscluster reconcile failed");
-    Action::requeue(Duration::from_secs(5))
+    match error {
+        // Waiting for its services to go; service deletions also trigger a reconcile.
+        Error::InUse(_) => Action::requeue(Duration::from_secs(5)),
+        _ => {
+            tracing::warn!(error = %error, "ecscluster reconcile failed");
+            Action::requeue(Duration::from_secs(5))
+        }
+    }
 }

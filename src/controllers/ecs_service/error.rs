@@ -13,6 +13,10 @@ pub enum Error {
     Translate(String),
     #[error("Kubernetes API error: {0}")]
     Kube(#[source] kube::Error),
+    #[error("finalizer: {0}")]
+    Finalizer(String),
+    #[error("service is DRAINING: {0} tasks still stopping")]
+    Draining(usize),
 }
 
 impl Error {
@@ -23,11 +27,16 @@ impl Error {
             Error::InvalidParameter(_) => "InvalidParameter",
             Error::Translate(_) => "TaskDefinitionNotRunnable",
             Error::Kube(_) => "KubeError",
+            Error::Finalizer(_) => "FinalizerError",
+            Error::Draining(_) => "Draining",
         }
     }
 
     /// Needs a change of the spec or of another object, not a retry loop.
     pub fn is_configuration_problem(&self) -> bool {
-        !matches!(self, Error::Kube(_))
+        !matches!(
+            self,
+            Error::Kube(_) | Error::Finalizer(_) | Error::Draining(_)
+        )
     }
 }

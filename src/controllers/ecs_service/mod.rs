@@ -7,6 +7,7 @@
 //! deletes) → status (ECS counts, deployments, events, conditions; written only on change).
 
 mod apply;
+mod drain;
 mod error;
 mod resolve;
 mod status;
@@ -20,9 +21,11 @@ use futures::{Stream, StreamExt};
 use k8s_openapi::api::apps::v1::ControllerRevision;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::Api;
 use kube::ResourceExt;
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::EventType;
+use kube::runtime::finalizer::{Event as FinalizerEvent, finalizer};
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher;
 
@@ -142,9 +145,27 @@ fn now() -> Time {
 
 #[tracing::instrument(skip_all, fields(service = %svc.name_any(), namespace = svc.namespace().unwrap_or_default()))]
 async fn reconcile(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
-    if svc.metadata.deletion_timestamp.is_some() {
-        return Ok(Action::await_change());
-    }
+    let api: Api<EcsService> =
+        Api::namespaced(ctx.client.clone(), &svc.namespace().unwrap_or_default());
+    finalizer(&api, DRAIN_FINALIZER, svc, |event| async {
+        match event {
+            FinalizerEvent::Apply(svc) => keep_desired(svc, ctx.clone()).await,
+            FinalizerEvent::Cleanup(svc) => drain::drain(svc, ctx.clone()).await,
+        }
+    })
+    .await
+    .map_err(|e| match e {
+        kube::runtime::finalizer::Error::ApplyFailed(e)
+        | kube::runtime::finalizer::Error::CleanupFailed(e) => e,
+        other => Error::Finalizer(other.to_string()),
+    })
+}
+
+/// Deleting an EcsService drains it as ECS does: status DRAINING, its tasks stopped, then
+/// the object goes (ecs-semantics.md §3.9). The finalizer holds the object until then.
+pub const DRAIN_FINALIZER: &str = "ecs.operator.dev/drain-tasks";
+
+async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     let namespace = svc.namespace().unwrap_or_default();
     let name = service_name(&svc);
     let uid = svc.uid().unwrap_or_default();
@@ -289,6 +310,12 @@ fn event_reason(message: &str) -> &'static str {
 }
 
 fn error_policy(_svc: Arc<EcsService>, error: &Error, _ctx: Ctx) -> Action {
-    tracing::warn!(error = %error, "service reconcile failed");
-    Action::requeue(Duration::from_secs(2))
+    match error {
+        // Not a failure: waiting for the drained tasks to be gone.
+        Error::Draining(_) => Action::requeue(Duration::from_millis(500)),
+        _ => {
+            tracing::warn!(error = %error, "service reconcile failed");
+            Action::requeue(Duration::from_secs(2))
+        }
+    }
 }
