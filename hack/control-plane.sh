@@ -211,6 +211,16 @@ start_kwok() {
 	wait_for kwok "http://$HOST:$KWOK_PORT/healthz"
 }
 
+# A port already taken (another plane, another program) would make a component fail to
+# bind while a health check answered by the other one passes: refuse up front.
+port_free() { ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+check_ports() {
+	local p
+	for p in "$CP_ETCD_PORT" "$CP_ETCD_PEER_PORT" "$API_PORT" "$KCM_PORT" "$KWOK_PORT"; do
+		port_free "$p" || die "port $p on $HOST is in use (another control plane? set API_PORT/CP_ETCD_PORT/... or STATE_DIR)"
+	done
+}
+
 all_alive() {
 	local name pid binary
 	[ -s "$PIDS" ] || return 1
@@ -231,6 +241,7 @@ cmd_up() {
 		log "stale state in $STATE_DIR (a process died); restarting cleanly"
 		cmd_down
 	fi
+	check_ports
 	mkdir -p "$STATE_DIR" "$LOGS"
 	rm -rf "$STATE_DIR/etcd-data"
 	: >"$PIDS"

@@ -227,4 +227,25 @@ pub struct Container {
     /// HEALTHY, UNHEALTHY or UNKNOWN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_status: Option<String>,
+    /// Host ports bound to the container's ports (bridge and host network modes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network_bindings: Vec<NetworkBinding>,
+}
+
+/// A container port bound on the container instance (ECS NetworkBinding shape).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkBinding {
+    /// The IP address the port is bound on (0.0.0.0: all of the instance's addresses).
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "bindIP")]
+    pub bind_ip: Option<String>,
+    /// The port in the container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_port: Option<i32>,
+    /// The port on the container instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<i32>,
+    /// tcp or udp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
 }

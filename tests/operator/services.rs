@@ -12,7 +12,7 @@ use crate::support::{
     TestCluster, TestNamespace, ensure_operator, wait_for_object, wait_for_tasks,
 };
 
-const WAIT: Duration = Duration::from_secs(30);
+const WAIT: Duration = Duration::from_secs(60);
 
 fn manifests(cluster: &str, service_spec: &str) -> String {
     format!(
@@ -310,20 +310,28 @@ async fn distinct_instance_places_one_task_per_instance() {
 }
 
 #[tokio::test]
-async fn a_namespace_outside_the_allow_list_is_refused() {
+async fn services_share_a_cluster_across_namespaces_within_its_allow_list() {
     ensure_operator().await;
     let ns = TestNamespace::new("svc-allow").await;
+    let other = TestNamespace::new("svc-allow-other").await;
+    let outsider = TestNamespace::new("svc-allow-outsider").await;
     let cluster = TestCluster::new(&ns, 3).await;
-    // Restrict the cluster to another namespace.
-    let restricted = json!({
+    let allow = json!({
         "apiVersion": "ecs.operator.dev/v1alpha1", "kind": "EcsCluster",
-        "metadata": {"name": cluster.name}, "spec": {"clusterName": cluster.name, "allowedNamespaces": ["somewhere-else"]}
+        "metadata": {"name": cluster.name},
+        "spec": {"clusterName": cluster.name, "allowedNamespaces": [ns.name, other.name]}
     });
-    ns.apply(&restricted).await.expect("restrict cluster");
-    ns.apply_yaml(&manifests(&cluster.name, "  desiredCount: 2"))
-        .await
-        .expect("apply");
-    wait_for_object(&ns.api_for("EcsService"), "web", WAIT, |o| {
+    ns.apply(&allow).await.expect("allow-list");
+    for n in [&ns, &other, &outsider] {
+        n.apply_yaml(&manifests(&cluster.name, "  desiredCount: 2"))
+            .await
+            .expect("apply");
+    }
+    // Two namespaces share the cluster's instances.
+    wait_for_tasks(&ns, "web", WAIT, |p| p.len() == 2).await;
+    wait_for_tasks(&other, "web", WAIT, |p| p.len() == 2).await;
+    // The third is refused, with a condition and no task.
+    wait_for_object(&outsider.api_for("EcsService"), "web", WAIT, |o| {
         o.data["status"]["conditions"].as_array().is_some_and(|cs| {
             cs.iter().any(|c| {
                 c["type"] == "Degraded"
@@ -334,15 +342,19 @@ async fn a_namespace_outside_the_allow_list_is_refused() {
     })
     .await
     .unwrap();
-    assert!(crate::support::live_task_pods(&ns, "web").await.is_empty());
-    // Allowing the namespace lets the service run.
-    let allowed = json!({
-        "apiVersion": "ecs.operator.dev/v1alpha1", "kind": "EcsCluster",
-        "metadata": {"name": cluster.name}, "spec": {"clusterName": cluster.name, "allowedNamespaces": [ns.name]}
-    });
-    ns.apply(&allowed).await.expect("allow");
-    wait_for_tasks(&ns, "web", WAIT, |p| p.len() == 2).await;
-    ns.cleanup().await;
+    assert!(
+        crate::support::live_task_pods(&outsider, "web")
+            .await
+            .is_empty()
+    );
+    // Admitting it lets it run.
+    let mut admitted = allow.clone();
+    admitted["spec"]["allowedNamespaces"] = json!([ns.name, other.name, outsider.name]);
+    ns.apply(&admitted).await.expect("admit");
+    wait_for_tasks(&outsider, "web", WAIT, |p| p.len() == 2).await;
+    for n in [ns, other, outsider] {
+        n.cleanup().await;
+    }
     cluster.cleanup().await;
 }
 

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::support::{TestCluster, TestNamespace, ensure_operator, wait_for_object};
 
-const WAIT: Duration = Duration::from_secs(30);
+const WAIT: Duration = Duration::from_secs(60);
 
 fn manifests(cluster: &str, run_spec: &str) -> String {
     format!(
@@ -334,6 +334,23 @@ spec: {{cluster: {cluster}, taskDefinition: app}}
         (49153..=65535).contains(&host),
         "host port {host} from the ECS ephemeral range"
     );
+    let run = wait_for_object(&ns.api_for("EcsTask"), "run", WAIT, |o| {
+        o.data["status"]["tasks"][0]["containers"]
+            .to_string()
+            .contains("networkBindings")
+    })
+    .await
+    .unwrap();
+    let bindings = run.data["status"]["tasks"][0]["containers"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["name"] == "web"))
+        .map(|c| c["networkBindings"].clone())
+        .unwrap_or_default();
+    assert_eq!(
+        bindings[0]["hostPort"], host,
+        "networkBindings report the assigned host port: {bindings}"
+    );
+    assert_eq!(bindings[0]["containerPort"], 80);
     let probe = web
         .readiness_probe
         .as_ref()

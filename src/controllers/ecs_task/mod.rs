@@ -66,6 +66,13 @@ async fn reconcile(run: Arc<EcsTask>, ctx: Ctx) -> Result<Action, Error> {
         return Ok(Action::await_change());
     }
     let namespace = run.namespace().unwrap_or_default();
+    // The cache may not show our last status write yet, and the launch record
+    // (tasks, failures) must never be overwritten from a stale copy: read it fresh.
+    let runs: Api<EcsTask> = Api::namespaced(ctx.client.clone(), &namespace);
+    let run = match runs.get_opt(&run.name_any()).await? {
+        Some(fresh) => Arc::new(fresh),
+        None => return Ok(Action::await_change()),
+    };
     let uid = run.uid().unwrap_or_default();
     let old = run.status.clone().unwrap_or_default();
     let mut status = EcsTaskStatus {

@@ -88,6 +88,7 @@ pub fn update_tasks(
                 exit_code: c.exit_code,
                 reason: c.reason.clone(),
                 health_status: Some(c.health.to_string()),
+                network_bindings: network_bindings(pod, &c.name),
             })
             .collect();
         if task.started_at.is_none() {
@@ -123,4 +124,32 @@ pub fn update_tasks(
     }
     status.tasks.sort_by(|a, b| a.pod_name.cmp(&b.pod_name));
     to_stop
+}
+
+/// The host-port bindings of container `name` in the Pod spec (ECS networkBindings).
+fn network_bindings(pod: &Pod, name: &str) -> Vec<crate::api::ecs_task::NetworkBinding> {
+    let host_network = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.host_network)
+        .unwrap_or(false);
+    pod.spec
+        .iter()
+        .flat_map(|s| {
+            s.containers
+                .iter()
+                .chain(s.init_containers.iter().flatten())
+        })
+        .filter(|c| c.name == name)
+        .flat_map(|c| c.ports.iter().flatten())
+        .filter_map(|p| {
+            let host_port = p.host_port.or(host_network.then_some(p.container_port))?;
+            Some(crate::api::ecs_task::NetworkBinding {
+                bind_ip: Some(p.host_ip.clone().unwrap_or_else(|| "0.0.0.0".into())),
+                container_port: Some(p.container_port),
+                host_port: Some(host_port),
+                protocol: Some(p.protocol.as_deref().unwrap_or("TCP").to_ascii_lowercase()),
+            })
+        })
+        .collect()
 }
