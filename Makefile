@@ -41,4 +41,4 @@ lint: ## cargo fmt --check and clippy -D warnings
 test: kube-bins lint ## Everything: lint, unit tests, and tests against a real kube-apiserver
 	$(CARGO) test --locked --no-run
 	$(CARGO) test --locked --lib --bins
-	hack/with-test-plane.sh $(CARGO) test --locked --tests --benches --no-fail-fast
+	hack/with-test-plane.sh $(CARGO) test --locked --test '*' --benches --no-fail-fast
