@@ -20,9 +20,10 @@ use k8s_openapi::api::core::v1::{Container, Node, Pod};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use super::labels::{
-    ARCH_LABEL, ATTR_AVAILABILITY_ZONE, ATTR_CPU_ARCHITECTURE, ATTR_INSTANCE_TYPE, ATTR_OS_FAMILY,
-    ATTR_OS_TYPE, ATTRIBUTE_LABEL_PREFIX, CLUSTER_LABEL, DRAINING, FAMILY_KEY, GROUP_KEY,
-    INSTANCE_STATUS_LABEL, INSTANCE_TYPE_LABEL, OS_LABEL, ZONE_LABEL,
+    ARCH_LABEL, ATTR_AVAILABILITY_ZONE, ATTR_CAPACITY_PROVIDER, ATTR_CPU_ARCHITECTURE,
+    ATTR_INSTANCE_TYPE, ATTR_OS_FAMILY, ATTR_OS_TYPE, ATTRIBUTE_LABEL_PREFIX,
+    CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, DRAINING, FAMILY_KEY, GROUP_KEY, INSTANCE_STATUS_LABEL,
+    INSTANCE_TYPE_LABEL, OS_LABEL, ZONE_LABEL,
 };
 use super::model::{
     ContainerInstance, ExistingTask, HostPort, InstanceStatus, Protocol, Resources,
@@ -188,6 +189,7 @@ pub fn attributes_from_labels(labels: &BTreeMap<String, String>) -> BTreeMap<Str
     copy(ZONE_LABEL, ATTR_AVAILABILITY_ZONE);
     copy(INSTANCE_TYPE_LABEL, ATTR_INSTANCE_TYPE);
     copy(OS_LABEL, ATTR_OS_TYPE);
+    copy(CAPACITY_PROVIDER_LABEL, ATTR_CAPACITY_PROVIDER);
     if let Some(arch) = labels.get(ARCH_LABEL) {
         // ECS spells the architectures x86_64 and arm64 (ecs-semantics.md §2.4).
         let ecs_arch = if arch == "amd64" {

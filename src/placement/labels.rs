@@ -31,5 +31,10 @@ pub const ATTR_OS_FAMILY: &str = "ecs.os-family";
 pub const ATTR_CPU_ARCHITECTURE: &str = "ecs.cpu-architecture";
 pub const ATTR_AMI_ID: &str = "ecs.ami-id";
 
+/// Node label: the capacity provider the container instance belongs to.
+pub const CAPACITY_PROVIDER_LABEL: &str = "ecs.operator.dev/capacity-provider";
+/// The attribute placement sees for it (constraints select a provider's instances).
+pub const ATTR_CAPACITY_PROVIDER: &str = "ecs.capacity-provider";
+
 /// The value of `INSTANCE_STATUS_LABEL` that means DRAINING.
 pub const DRAINING: &str = "DRAINING";

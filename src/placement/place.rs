@@ -10,7 +10,7 @@ use super::tie_index::TieIndex;
 use super::working::Working;
 
 /// The decisions for one request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PlacementOutcome {
     /// One per placed task, in decision order.
     pub placements: Vec<Placement>,

@@ -3,6 +3,7 @@
 //! maximumPercent. Which instance a new task goes to, and which of several equivalent
 //! tasks leaves on scale-in, is the placement engine's job; this module only counts.
 
+pub mod capacity;
 mod plan;
 
 pub use plan::{ServiceInput, ServicePlan, StopDecision, TaskClass, TaskInfo, plan_service};

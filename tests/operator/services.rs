@@ -419,3 +419,71 @@ async fn deleting_drains_the_service_and_the_cluster_waits_for_its_services() {
     ns.cleanup().await;
     cluster.cleanup().await;
 }
+
+/// Capacity providers are groups of instances (`ecs.operator.dev/capacity-provider`):
+/// `base` tasks go first to the provider with a base, the rest by weight (ECS §6.3); a
+/// provider not associated with the cluster is refused.
+#[tokio::test]
+async fn capacity_provider_strategy_splits_tasks_by_base_and_weight() {
+    ensure_operator().await;
+    let ns = TestNamespace::new("svc-capacity").await;
+    let mut cluster = TestCluster::new(&ns, 0).await;
+    let mut on_demand = Vec::new();
+    for zone in crate::support::ZONES {
+        on_demand.push(
+            cluster
+                .add_node(zone, &[("ecs.operator.dev/capacity-provider", "on-demand")])
+                .await,
+        );
+        cluster
+            .add_node(zone, &[("ecs.operator.dev/capacity-provider", "spot")])
+            .await;
+    }
+    let with_providers = json!({
+        "apiVersion": "ecs.operator.dev/v1alpha1", "kind": "EcsCluster", "metadata": {"name": cluster.name},
+        "spec": {"clusterName": cluster.name, "capacityProviders": ["on-demand", "spot"]}
+    });
+    ns.apply(&with_providers).await.expect("cluster providers");
+    let spec = "  desiredCount: 6\n  capacityProviderStrategy:\n    - {capacityProvider: on-demand, base: 2, weight: 1}\n    - {capacityProvider: spot, weight: 1}";
+    ns.apply_yaml(&manifests(&cluster.name, spec))
+        .await
+        .expect("apply");
+    let pods = wait_for_tasks(&ns, "web", WAIT, |p| p.len() == 6).await;
+    let on_demand_tasks = pods
+        .iter()
+        .filter(|p| on_demand.contains(&node_of(p)))
+        .count();
+    assert_eq!(
+        (on_demand_tasks, 6 - on_demand_tasks),
+        (4, 2),
+        "base 2 on on-demand, then 1:1"
+    );
+
+    // A provider the cluster does not have is an InvalidParameter, and nothing is placed.
+    let bad = "  desiredCount: 2\n  capacityProviderStrategy: [{capacityProvider: gpu, weight: 1}]";
+    ns.apply_yaml(
+        &manifests(&cluster.name, bad)
+            .replace("name: web}", "name: gpu}")
+            .replace(
+                "kind: TaskDefinition\nmetadata: {name: gpu}",
+                "kind: TaskDefinition\nmetadata: {name: web}",
+            ),
+    )
+    .await
+    .expect("apply");
+    let svc = wait_for_object(&ns.api_for("EcsService"), "gpu", WAIT, |o| {
+        o.data["status"]["conditions"].as_array().is_some_and(|cs| {
+            cs.iter()
+                .any(|c| c["type"] == "Degraded" && c["reason"] == "InvalidParameter")
+        })
+    })
+    .await
+    .unwrap();
+    assert!(
+        svc.data["status"]["conditions"]
+            .to_string()
+            .contains("is not associated with the cluster")
+    );
+    ns.cleanup().await;
+    cluster.cleanup().await;
+}

@@ -14,14 +14,16 @@ use super::resolve::{Resolved, service_name};
 use super::view::TaskView;
 use crate::api::EcsService;
 use crate::controllers::Ctx;
+use crate::labels::{ATTR_CAPACITY_PROVIDER, CAPACITY_PROVIDER_LABEL};
 use crate::labels::{
     CLUSTER_LABEL, DEPLOYMENT_LABEL, SERVICE_LABEL, STOP_CODE_ANNOTATION,
     STOPPED_REASON_ANNOTATION, TASK_ID_ANNOTATION, label_value,
 };
 use crate::placement::kube_adapter::{AdapterOptions, pod_key, snapshot_from_cluster};
 use crate::placement::{
-    PlacementRequest, PortRequest, RequiredAttribute, ScaleInRequest, service_group,
+    Constraint, PlacementRequest, PortRequest, RequiredAttribute, ScaleInRequest, service_group,
 };
+use crate::rollout::capacity::allocate_starts;
 use crate::rollout::{ServicePlan, StopDecision};
 use crate::tasks::{StopCode, TaskPod, build_pod, new_task_id};
 
@@ -185,9 +187,40 @@ pub async fn apply(
             value: Some(value.clone()),
         });
     }
-    let placed = snapshot
-        .place(&request)
-        .map_err(|e| Error::InvalidParameter(e.to_string()))?;
+    let placed = if r.capacity.is_empty() {
+        snapshot
+            .place(&request)
+            .map_err(|e| Error::InvalidParameter(e.to_string()))?
+    } else {
+        // Split the starts over the capacity providers toward the strategy's targets, then
+        // place each share on that provider's instances only.
+        let running = per_provider(tasks, &nodes);
+        let mut combined = crate::placement::PlacementOutcome::default();
+        for (provider, count) in allocate_starts(
+            plan.start,
+            svc.spec.desired_count.unwrap_or(0).max(0) as u32,
+            &running,
+            &r.capacity,
+        ) {
+            if count == 0 {
+                continue;
+            }
+            let only_provider = Constraint::member_of(&format!(
+                "attribute:{ATTR_CAPACITY_PROVIDER} == '{provider}'"
+            ))
+            .map_err(|e| Error::InvalidParameter(format!("capacity provider {provider}: {e}")))?;
+            let mut share = request.clone().with_count(count);
+            share.constraints.push(only_provider);
+            let out = snapshot
+                .place(&share)
+                .map_err(|e| Error::InvalidParameter(e.to_string()))?;
+            combined.placements.extend(out.placements);
+            if combined.failure.is_none() {
+                combined.failure = out.failure;
+            }
+        }
+        combined
+    };
     if let Some(failure) = &placed.failure {
         outcome.unplaceable = Some(failure.service_event(&name));
         outcome.events.push(failure.service_event(&name));
@@ -310,3 +343,22 @@ fn seed() -> u64 {
 const _: &str = STOPPED_REASON_ANNOTATION;
 #[allow(dead_code)]
 const _S: &str = STOP_CODE_ANNOTATION;
+
+/// Live tasks per capacity provider (the label of the node each runs on).
+fn per_provider(
+    tasks: &[TaskView],
+    nodes: &[std::sync::Arc<k8s_openapi::api::core::v1::Node>],
+) -> Vec<(String, u32)> {
+    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+    for t in tasks.iter().filter(|t| t.obs.is_live()) {
+        let node = t.pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
+        let provider = nodes
+            .iter()
+            .find(|n| n.metadata.name.as_deref() == node)
+            .and_then(|n| n.labels().get(CAPACITY_PROVIDER_LABEL).cloned());
+        if let Some(p) = provider {
+            *counts.entry(p).or_default() += 1;
+        }
+    }
+    counts.into_iter().collect()
+}

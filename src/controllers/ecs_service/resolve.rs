@@ -7,10 +7,11 @@ use super::Error;
 use crate::api::EcsService;
 use crate::api::shapes::{PlacementConstraint, PlacementStrategy};
 use crate::controllers::Ctx;
-use crate::controllers::cluster_ref::resolve_cluster;
+use crate::controllers::cluster_ref::{capacity_strategy, resolve_cluster_object};
 use crate::labels::short_hash;
 use crate::placement::{Constraint, Strategy, default_service_strategies};
 use crate::registry::{Revision, resolve};
+use crate::rollout::capacity::ProviderShare;
 use crate::translate::{TranslateOptions, Translation, translate};
 
 /// Everything a reconcile needs beyond the service itself.
@@ -25,6 +26,8 @@ pub struct Resolved {
     pub strategies: Vec<Strategy>,
     pub minimum_healthy_percent: u32,
     pub maximum_percent: u32,
+    /// The capacity provider strategy in force; empty = any instance of the cluster.
+    pub capacity: Vec<ProviderShare>,
 }
 
 pub fn service_name(svc: &EcsService) -> String {
@@ -36,7 +39,14 @@ pub fn service_name(svc: &EcsService) -> String {
 
 pub fn resolve_service(ctx: &Ctx, svc: &EcsService) -> Result<Resolved, Error> {
     let namespace = svc.namespace().unwrap_or_default();
-    let cluster = resolve_cluster(ctx, svc.spec.cluster.as_deref(), &namespace)?;
+    let (cluster, ecs_cluster) =
+        resolve_cluster_object(ctx, svc.spec.cluster.as_deref(), &namespace)?;
+    let capacity = capacity_strategy(
+        svc.spec.capacity_provider_strategy.as_deref(),
+        svc.spec.launch_type.is_some(),
+        &ecs_cluster,
+    )
+    .map_err(Error::InvalidParameter)?;
 
     let reference = svc
         .spec
@@ -113,6 +123,7 @@ pub fn resolve_service(ctx: &Ctx, svc: &EcsService) -> Result<Resolved, Error> {
         strategies,
         minimum_healthy_percent,
         maximum_percent,
+        capacity,
     })
 }
 

@@ -11,13 +11,15 @@ use super::pod_name;
 use crate::api::shapes::{PlacementConstraint, PlacementStrategy};
 use crate::api::{EcsTask, Failure};
 use crate::controllers::Ctx;
-use crate::controllers::cluster_ref::{ClusterError, resolve_cluster};
+use crate::controllers::cluster_ref::{ClusterError, capacity_strategy, resolve_cluster_object};
+use crate::labels::ATTR_CAPACITY_PROVIDER;
 use crate::labels::{CLUSTER_LABEL, TASK_RUN_LABEL, label_value};
 use crate::placement::kube_adapter::{AdapterOptions, snapshot_from_cluster};
 use crate::placement::{
     Constraint, PlacementRequest, PortRequest, RequiredAttribute, Strategy, family_group,
 };
 use crate::registry::{ResolveError, resolve};
+use crate::rollout::capacity::split;
 use crate::tasks::{TaskPod, build_pod, new_task_id};
 use crate::translate::{TranslateOptions, translate};
 
@@ -62,7 +64,14 @@ fn enum_str<T: serde::Serialize>(v: &T) -> String {
 
 pub async fn launch(ctx: &Ctx, run: &EcsTask) -> Result<LaunchOutcome, LaunchError> {
     let namespace = run.namespace().unwrap_or_default();
-    let cluster = resolve_cluster(ctx, run.spec.cluster.as_deref(), &namespace)?;
+    let (cluster, ecs_cluster) =
+        resolve_cluster_object(ctx, run.spec.cluster.as_deref(), &namespace)?;
+    let capacity = capacity_strategy(
+        run.spec.capacity_provider_strategy.as_deref(),
+        run.spec.launch_type.is_some(),
+        &ecs_cluster,
+    )
+    .map_err(LaunchError::InvalidParameter)?;
     let revisions = ctx.revisions_in(&namespace);
     let active = ctx.active_families_in(&namespace);
     let resolved = resolve(&run.spec.task_definition, &revisions, &active)?;
@@ -131,9 +140,39 @@ pub async fn launch(ctx: &Ctx, run: &EcsTask) -> Result<LaunchOutcome, LaunchErr
             value: Some(value.clone()),
         });
     }
-    let placed = snapshot
-        .place(&request)
-        .map_err(|e| LaunchError::InvalidParameter(e.to_string()))?;
+    let placed = if capacity.is_empty() {
+        snapshot
+            .place(&request)
+            .map_err(|e| LaunchError::InvalidParameter(e.to_string()))?
+    } else {
+        // RunTask with a capacity provider strategy: base first, then by weight (§6.3),
+        // each share placed on that provider's instances only.
+        let mut combined = crate::placement::PlacementOutcome::default();
+        for (provider, n) in split(count, &capacity) {
+            if n == 0 {
+                continue;
+            }
+            let only = Constraint::member_of(&format!(
+                "attribute:{ATTR_CAPACITY_PROVIDER} == '{provider}'"
+            ))
+            .map_err(|e| {
+                LaunchError::InvalidParameter(format!("capacity provider {provider}: {e}"))
+            })?;
+            let mut share = request.clone().with_count(n);
+            share.constraints.push(only);
+            let out = snapshot
+                .place(&share)
+                .map_err(|e| LaunchError::InvalidParameter(e.to_string()))?;
+            combined.placements.extend(out.placements);
+            if let Some(f) = out.failure {
+                match &mut combined.failure {
+                    Some(existing) => existing.unplaced += f.unplaced,
+                    None => combined.failure = Some(f),
+                }
+            }
+        }
+        combined
+    };
 
     let arns = ctx.config.arns();
     let td_arn = arns.task_definition(&revision.family, revision.number);
