@@ -487,3 +487,43 @@ async fn capacity_provider_strategy_splits_tasks_by_base_and_weight() {
     ns.cleanup().await;
     cluster.cleanup().await;
 }
+
+/// A service task whose essential container exits is stopped (EssentialContainerExited)
+/// and replaced.
+#[tokio::test]
+async fn an_essential_container_exit_replaces_the_task() {
+    ensure_operator().await;
+    let ns = TestNamespace::new("svc-exit").await;
+    let cluster = TestCluster::new(&ns, 3).await;
+    ns.apply_yaml(&manifests(&cluster.name, "  desiredCount: 2"))
+        .await
+        .expect("apply");
+    let pods = wait_for_tasks(&ns, "web", WAIT, |p| p.len() == 2).await;
+    let victim = pods[0].metadata.name.clone().unwrap();
+    let api: Api<Pod> = Api::namespaced(ns.client.clone(), &ns.name);
+    let exited = json!({"status": {"containerStatuses": [{"name": "web", "image": "nginx:1.27", "imageID": "",
+        "ready": false, "restartCount": 0, "state": {"terminated": {"exitCode": 1, "reason": "Error"}}}]}});
+    api.patch_status(&victim, &PatchParams::default(), &Patch::Merge(exited))
+        .await
+        .expect("container exits");
+    wait_for_tasks(&ns, "web", WAIT, |p| {
+        p.len() == 2
+            && p.iter()
+                .all(|x| x.metadata.name.as_deref() != Some(victim.as_str()))
+    })
+    .await;
+    let svc = wait_for_object(&ns.api_for("EcsService"), "web", WAIT, |o| {
+        o.data["status"]["events"]
+            .to_string()
+            .contains("Essential container in task exited")
+    })
+    .await
+    .unwrap();
+    assert!(
+        svc.data["status"]["events"]
+            .to_string()
+            .contains("EssentialContainerExited")
+    );
+    ns.cleanup().await;
+    cluster.cleanup().await;
+}
