@@ -61,6 +61,7 @@ pub async fn controller<S, P, N, R>(
     let by_namespace = services.clone();
     let by_cluster = services.clone();
     let seen_nodes = std::sync::Mutex::new(HashMap::<String, u64>::new());
+    let node_store = ctx.stores.nodes.clone();
     Controller::for_stream(triggers.services, services)
         .owns_stream(triggers.pods)
         // A container instance that appears, goes, drains, changes attributes or agent
@@ -71,7 +72,10 @@ pub async fn controller<S, P, N, R>(
             let name = node.name_any();
             let changed = {
                 let mut seen = seen_nodes.lock().unwrap_or_else(|e| e.into_inner());
-                if node.metadata.deletion_timestamp.is_some() {
+                // A deleted Node arrives as its last state: tell it by its absence from the
+                // cache (updated before the event is forwarded).
+                let gone = node_store.get(&ObjectRef::from_obj(&node)).is_none();
+                if gone || node.metadata.deletion_timestamp.is_some() {
                     seen.remove(&name);
                     true
                 } else {
