@@ -72,6 +72,21 @@ impl Context {
         }
     }
 
+    /// The Pods in `namespace` whose controller is the object with `uid`, from the cache.
+    pub fn owned_pods(&self, namespace: &str, uid: &str) -> Vec<Arc<Pod>> {
+        self.stores
+            .pods
+            .state()
+            .into_iter()
+            .filter(|p| p.metadata.namespace.as_deref() == Some(namespace))
+            .filter(|p| {
+                p.owner_references()
+                    .iter()
+                    .any(|o| o.uid == uid && o.controller == Some(true))
+            })
+            .collect()
+    }
+
     /// Every registered revision in `namespace`, from the shared cache.
     pub fn revisions_in(&self, namespace: &str) -> Vec<Revision> {
         self.stores

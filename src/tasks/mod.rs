@@ -5,4 +5,4 @@ pub mod observe;
 pub mod pod;
 
 pub use observe::{ContainerState, LastStatus, StopCode, TaskObservation, TaskStop, observe};
-pub use pod::{TaskPod, build_pod, new_task_id};
+pub use pod::{TaskPod, build_pod, new_task_id, random_seed};

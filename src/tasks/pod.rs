@@ -43,6 +43,13 @@ pub fn new_task_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A fresh seed for placement's random tie-breaking.
+pub fn random_seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    u64::from_le_bytes(bytes)
+}
+
 /// Builds the Pod for `task` from `spec`, bound to `node`.
 pub fn build_pod(task: &TaskPod<'_>, mut spec: PodSpec, node: &str) -> Pod {
     spec.node_name = Some(node.to_string());

@@ -221,16 +221,14 @@ pub async fn ensure_operator() {
                 let log = std::env::var("ECS_TEST_LOG")
                     .ok()
                     .and_then(|p| std::fs::File::create(p).ok());
-                {
-                    if let Some(file) = log {
-                        let _ = tracing_subscriber::fmt()
-                            .with_env_filter(tracing_subscriber::EnvFilter::new(
-                                "info,ecs_operator=debug",
-                            ))
-                            .with_writer(std::sync::Mutex::new(file))
-                            .with_ansi(false)
-                            .try_init();
-                    }
+                if let Some(file) = log {
+                    let _ = tracing_subscriber::fmt()
+                        .with_env_filter(tracing_subscriber::EnvFilter::new(
+                            "info,ecs_operator=debug",
+                        ))
+                        .with_writer(std::sync::Mutex::new(file))
+                        .with_ansi(false)
+                        .try_init();
                 }
                 runtime.block_on(async {
                     let client = client().await;

@@ -180,7 +180,7 @@ pub async fn apply(
         .with_ports(ports)
         .with_constraints(r.constraints.clone())
         .with_strategies(r.strategies.clone())
-        .with_seed(seed());
+        .with_seed(crate::tasks::random_seed());
     for (attr, value) in &r.translation.required_attributes {
         request = request.with_required_attribute(RequiredAttribute {
             name: attr.clone(),
@@ -331,12 +331,6 @@ async fn create_slow_start(ctx: &Ctx, api: &Api<Pod>, owner_uid: &str, pods: Vec
         batch = (batch * 2).min(500);
     }
     created
-}
-
-fn seed() -> u64 {
-    let mut bytes = [0u8; 8];
-    let _ = getrandom::fill(&mut bytes);
-    u64::from_le_bytes(bytes)
 }
 
 #[allow(dead_code)]

@@ -17,18 +17,7 @@ pub async fn drain(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     let namespace = svc.namespace().unwrap_or_default();
     let uid = svc.uid().unwrap_or_default();
     let name = service_name(&svc);
-    let owned: Vec<Arc<Pod>> = ctx
-        .stores
-        .pods
-        .state()
-        .into_iter()
-        .filter(|p| p.namespace().as_deref() == Some(namespace.as_str()))
-        .filter(|p| {
-            p.owner_references()
-                .iter()
-                .any(|o| o.uid == uid && o.controller == Some(true))
-        })
-        .collect();
+    let owned: Vec<Arc<Pod>> = ctx.owned_pods(&namespace, &uid);
     let services: Api<EcsService> = Api::namespaced(ctx.client.clone(), &namespace);
     if svc.status.as_ref().and_then(|s| s.status.as_deref()) != Some("DRAINING") {
         // A merge patch: only the status value changes, the rest of the status stays.

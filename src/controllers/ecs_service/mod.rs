@@ -182,16 +182,8 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
 
     // The service's Pods: from the cache, plus our own creates the cache has not shown yet.
     let owned: Vec<Pod> = ctx
-        .stores
-        .pods
-        .state()
+        .owned_pods(&namespace, &uid)
         .iter()
-        .filter(|p| p.namespace().as_deref() == Some(namespace.as_str()))
-        .filter(|p| {
-            p.owner_references()
-                .iter()
-                .any(|o| o.uid == uid && o.controller == Some(true))
-        })
         .map(|p| (**p).clone())
         .collect();
     let seen: HashMap<String, bool> = owned

@@ -133,7 +133,7 @@ pub async fn launch(ctx: &Ctx, run: &EcsTask) -> Result<LaunchOutcome, LaunchErr
         .with_ports(ports)
         .with_constraints(constraints)
         .with_strategies(strategies)
-        .with_seed(seed());
+        .with_seed(crate::tasks::random_seed());
     for (name, value) in &translation.required_attributes {
         request = request.with_required_attribute(RequiredAttribute {
             name: name.clone(),
@@ -270,10 +270,4 @@ fn parse_constraint(c: &PlacementConstraint) -> Result<Constraint, LaunchError> 
 fn parse_strategy(s: &PlacementStrategy) -> Result<Strategy, LaunchError> {
     Strategy::parse(&enum_str(&s.r#type), s.field.as_deref())
         .map_err(|e| LaunchError::InvalidParameter(e.to_string()))
-}
-
-fn seed() -> u64 {
-    let mut bytes = [0u8; 8];
-    let _ = getrandom::fill(&mut bytes);
-    u64::from_le_bytes(bytes)
 }

@@ -80,16 +80,8 @@ async fn reconcile(run: Arc<EcsTask>, ctx: Ctx) -> Result<Action, Error> {
         ..old.clone()
     };
     let owned: Vec<Pod> = ctx
-        .stores
-        .pods
-        .state()
+        .owned_pods(&namespace, &uid)
         .iter()
-        .filter(|p| p.namespace().as_deref() == Some(namespace.as_str()))
-        .filter(|p| {
-            p.owner_references()
-                .iter()
-                .any(|o| o.uid == uid && o.controller == Some(true))
-        })
         .map(|p| (**p).clone())
         .collect();
 
