@@ -20,6 +20,10 @@ kube-bins: ## Build etcd, kube-apiserver, kube-controller-manager, kube-schedule
 		KUBE_VERSION=$(KUBE_VERSION) OUT_DIR=$(KUBEBUILDER_ASSETS) hack/build-kube-bins.sh; \
 	fi
 
+.PHONY: dev
+dev: kube-bins ## Local control plane + 6 kwok container instances + CRDs + examples, operator in the foreground
+	hack/dev.sh
+
 .PHONY: crds
 crds: ## Regenerate crds/ from the Rust types
 	$(CARGO) run --quiet -- crds --out-dir crds
