@@ -33,9 +33,6 @@ pub const ESSENTIAL_CONTAINERS_ANNOTATION: &str = "ecs.operator.dev/essential-co
 pub const HEALTH_CHECKED_CONTAINERS_ANNOTATION: &str = "ecs.operator.dev/health-checked-containers";
 /// Pod annotation: the ECS task id (the last part of the task ARN).
 pub const TASK_ID_ANNOTATION: &str = "ecs.operator.dev/task-id";
-/// Pod annotation: why the operator stopped the task (ECS stoppedReason) and its stopCode.
-pub const STOPPED_REASON_ANNOTATION: &str = "ecs.operator.dev/stopped-reason";
-pub const STOP_CODE_ANNOTATION: &str = "ecs.operator.dev/stop-code";
 /// Who started the task (ECS `startedBy`).
 pub const STARTED_BY_ANNOTATION: &str = "ecs.operator.dev/started-by";
 

@@ -16,8 +16,7 @@ use crate::api::EcsService;
 use crate::controllers::Ctx;
 use crate::labels::{ATTR_CAPACITY_PROVIDER, CAPACITY_PROVIDER_LABEL};
 use crate::labels::{
-    CLUSTER_LABEL, DEPLOYMENT_LABEL, SERVICE_LABEL, STOP_CODE_ANNOTATION,
-    STOPPED_REASON_ANNOTATION, TASK_ID_ANNOTATION, label_value,
+    CLUSTER_LABEL, DEPLOYMENT_LABEL, SERVICE_LABEL, TASK_ID_ANNOTATION, label_value,
 };
 use crate::placement::kube_adapter::{AdapterOptions, pod_key, snapshot_from_cluster};
 use crate::placement::{
@@ -332,11 +331,6 @@ async fn create_slow_start(ctx: &Ctx, api: &Api<Pod>, owner_uid: &str, pods: Vec
     }
     created
 }
-
-#[allow(dead_code)]
-const _: &str = STOPPED_REASON_ANNOTATION;
-#[allow(dead_code)]
-const _S: &str = STOP_CODE_ANNOTATION;
 
 /// Live tasks per capacity provider (the label of the node each runs on).
 fn per_provider(
