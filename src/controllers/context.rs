@@ -29,6 +29,9 @@ pub struct Stores {
 pub struct Context {
     pub client: Client,
     pub expectations: super::expectations::Expectations,
+    /// The last EcsService status this process wrote, by UID (see ecs_service::status::previous).
+    pub written_status:
+        std::sync::Mutex<std::collections::HashMap<String, crate::api::EcsServiceStatus>>,
     pub config: OperatorConfig,
     pub recorder: Recorder,
     pub stores: Stores,
@@ -47,6 +50,7 @@ impl Context {
             recorder,
             stores,
             expectations: Default::default(),
+            written_status: Default::default(),
         })
     }
 

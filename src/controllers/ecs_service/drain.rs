@@ -53,6 +53,10 @@ pub async fn drain(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     }
     if owned.is_empty() {
         ctx.expectations.forget(&uid);
+        ctx.written_status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&uid);
         Ok(Action::await_change())
     } else {
         Err(Error::Draining(owned.len()))

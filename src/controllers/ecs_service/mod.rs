@@ -249,10 +249,8 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
             )
         }
     };
-    let was_steady = svc
-        .status
-        .as_ref()
-        .is_some_and(|s| crate::api::conditions::is_true(&s.conditions, "Ready"));
+    let previous = status::previous(&ctx, &svc);
+    let was_steady = crate::api::conditions::is_true(&previous.conditions, "Ready");
     if steady && !was_steady {
         new_events.push(format!("service {name} has reached a steady state."));
     }
@@ -281,9 +279,10 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
             unplaceable,
             new_events: &new_events,
             now: t,
+            previous: previous.clone(),
         },
     );
-    status::write_if_changed(&ctx, &svc, status)
+    status::write_if_changed(&ctx, &svc, &previous, status)
         .await
         .map_err(Error::Kube)?;
     Ok(Action::requeue(RESYNC))

@@ -55,10 +55,12 @@ pub struct StatusInput<'a> {
     pub unplaceable: Option<String>,
     pub new_events: &'a [String],
     pub now: Time,
+    /// The status this builds on: the last one this process wrote, or the cached one.
+    pub previous: EcsServiceStatus,
 }
 
 pub fn compute(svc: &EcsService, input: StatusInput<'_>) -> EcsServiceStatus {
-    let old = svc.status.clone().unwrap_or_default();
+    let old = input.previous.clone();
     let generation = svc.metadata.generation;
     let live = || input.tasks.iter().filter(|t| t.obs.is_live());
     let running = live().filter(|t| t.obs.is_running()).count() as i32;
@@ -236,12 +238,29 @@ pub fn compute(svc: &EcsService, input: StatusInput<'_>) -> EcsServiceStatus {
     }
 }
 
+/// The status to build on. This process is the only writer of the status, so the last
+/// status it wrote is at least as new as the (possibly lagging) cache; without one (after
+/// a restart) the cache is all there is. Building on a stale copy would drop just-written
+/// service events.
+pub fn previous(ctx: &Ctx, svc: &EcsService) -> EcsServiceStatus {
+    let uid = svc.metadata.uid.clone().unwrap_or_default();
+    let written = ctx
+        .written_status
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&uid)
+        .cloned();
+    written.or_else(|| svc.status.clone()).unwrap_or_default()
+}
+
+/// Writes the status unless it equals what was last written and what the cache shows.
 pub async fn write_if_changed(
     ctx: &Ctx,
     svc: &EcsService,
+    previous: &EcsServiceStatus,
     status: EcsServiceStatus,
 ) -> Result<(), kube::Error> {
-    if svc.status.as_ref() == Some(&status) {
+    if previous == &status && svc.status.as_ref() == Some(&status) {
         return Ok(());
     }
     let api: Api<EcsService> =
@@ -253,5 +272,10 @@ pub async fn write_if_changed(
         &Patch::Apply(&patch),
     )
     .await?;
+    let uid = svc.metadata.uid.clone().unwrap_or_default();
+    ctx.written_status
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(uid, status);
     Ok(())
 }
