@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # control-plane.sh - a real, loopback-only Kubernetes control plane for tests and `make dev`:
-# etcd + kube-apiserver + kube-controller-manager + kwok (fake kubelets), optionally
+# etcd + kube-apiserver + kube-controller-manager + kwok (fake kubelets for every node
+# annotated kwok.x-k8s.io/node=fake; remove the annotation to disconnect its "agent"), optionally
 # kube-scheduler. Binaries come from hack/build-kube-bins.sh (cached per user).
 #
 #   control-plane.sh up          start (idempotent: a running plane is reused, a stale one replaced)
@@ -205,7 +206,7 @@ start_kwok() {
 	# shellcheck disable=SC2086
 	spawn kwok "$(bin kwok)" \
 		--kubeconfig="$KUBECONFIG_OUT" --config="$BIN_DIR/kwok-stages.yaml" \
-		--manage-all-nodes=true --node-ip=10.240.0.1 --cidr=10.244.0.0/16 \
+		--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --node-ip=10.240.0.1 --cidr=10.244.0.0/16 \
 		--server-address="$HOST:$KWOK_PORT" \
 		--node-lease-duration-seconds=40 ${KWOK_EXTRA_ARGS:-}
 	wait_for kwok "http://$HOST:$KWOK_PORT/healthz"

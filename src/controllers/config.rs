@@ -14,6 +14,14 @@ pub struct OperatorConfig {
     /// Allow `privileged: true` containers (refused with a condition otherwise).
     #[arg(long, env = "ECS_OPERATOR_ALLOW_PRIVILEGED", default_value_t = false)]
     pub allow_privileged: bool,
+    /// Seconds a container instance (node) may be NotReady before its service tasks count as
+    /// lost and are replaced elsewhere.
+    #[arg(
+        long,
+        env = "ECS_OPERATOR_NODE_LOST_AFTER_SECONDS",
+        default_value_t = 60
+    )]
+    pub node_lost_after_seconds: i64,
     /// Name reported on Events and used as field manager.
     #[arg(long, env = "ECS_OPERATOR_MANAGER", default_value = "ecs-operator")]
     pub manager: String,
@@ -25,6 +33,7 @@ impl Default for OperatorConfig {
             region: "local".into(),
             account_id: "000000000000".into(),
             allow_privileged: false,
+            node_lost_after_seconds: 60,
             manager: "ecs-operator".into(),
         }
     }

@@ -533,3 +533,34 @@ async fn an_essential_container_exit_replaces_the_task() {
     ns.cleanup().await;
     cluster.cleanup().await;
 }
+
+/// A container instance whose agent disconnects (node NotReady) gets no new tasks, and once
+/// the grace period passes (3 s in tests, `--node-lost-after-seconds`) its service tasks are
+/// replaced on the other instances.
+#[tokio::test]
+async fn tasks_on_a_node_not_ready_past_the_grace_period_are_replaced() {
+    ensure_operator().await;
+    let ns = TestNamespace::new("svc-notready").await;
+    let cluster = TestCluster::new(&ns, 6).await;
+    ns.apply_yaml(&manifests(&cluster.name, "  desiredCount: 6"))
+        .await
+        .expect("apply");
+    let pods = wait_for_tasks(&ns, "web", WAIT, |p| p.len() == 6).await;
+    let victim = node_of(&pods[0]);
+    cluster.disconnect_node(&victim).await;
+    let after = wait_for_tasks(&ns, "web", WAIT, |p| {
+        p.len() == 6 && p.iter().all(|x| node_of(x) != victim)
+    })
+    .await;
+    let kept = after
+        .iter()
+        .filter(|x| pods.iter().any(|o| o.metadata.name == x.metadata.name))
+        .count();
+    assert_eq!(
+        kept,
+        6 - pods.iter().filter(|p| node_of(p) == victim).count(),
+        "only the lost instance's tasks moved"
+    );
+    ns.cleanup().await;
+    cluster.cleanup().await;
+}

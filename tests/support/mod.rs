@@ -232,7 +232,11 @@ pub async fn ensure_operator() {
                 }
                 runtime.block_on(async {
                     let client = client().await;
-                    let config = ecs_operator::controllers::OperatorConfig::default();
+                    // Lost-node detection after 3 s instead of 60 s, so a test can wait for it.
+                    let config = ecs_operator::controllers::OperatorConfig {
+                        node_lost_after_seconds: 3,
+                        ..Default::default()
+                    };
                     if let Err(e) = ecs_operator::controllers::run(client, config).await {
                         panic!("operator stopped: {e:#}");
                     }
@@ -339,6 +343,24 @@ impl TestCluster {
         assert!(ready, "node {name} Ready");
         self.nodes.push(name.clone());
         name
+    }
+
+    /// Disconnects the node's "agent": kwok stops managing it and its Ready condition turns
+    /// False (as the node lifecycle controller would after its grace period).
+    pub async fn disconnect_node(&self, name: &str) {
+        let api: Api<k8s_openapi::api::core::v1::Node> = Api::all(self.client.clone());
+        let unmanaged =
+            serde_json::json!({"metadata": {"annotations": {"kwok.x-k8s.io/node": null}}});
+        api.patch(name, &PatchParams::default(), &Patch::Merge(&unmanaged))
+            .await
+            .expect("unmanage node");
+        let now = k8s_openapi::jiff::Timestamp::now().to_string();
+        let not_ready = serde_json::json!({"status": {"conditions": [{"type": "Ready", "status": "False",
+            "reason": "KubeletNotReady", "message": "agent disconnected (test)",
+            "lastHeartbeatTime": now, "lastTransitionTime": now}]}});
+        api.patch_status(name, &PatchParams::default(), &Patch::Merge(&not_ready))
+            .await
+            .expect("node NotReady");
     }
 
     pub async fn delete_node(&mut self, name: &str) {

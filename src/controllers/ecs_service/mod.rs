@@ -202,7 +202,9 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
         .iter()
         .map(|n| (n.name_any(), n.as_ref()))
         .collect();
-    let tasks = view::classify(pods, &unseen_deletes, &nodes, t.0);
+    let lost_after = ctx.config.node_lost_after_seconds;
+    let tasks = view::classify(pods, &unseen_deletes, &nodes, t.0, lost_after);
+    let loss_check = view::next_loss_check(&tasks, &nodes, t.0, lost_after);
 
     let resolved = resolve::resolve_service(&ctx, &svc);
     let mut new_events: Vec<String> = Vec::new();
@@ -285,7 +287,11 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     status::write_if_changed(&ctx, &svc, &previous, status)
         .await
         .map_err(Error::Kube)?;
-    Ok(Action::requeue(RESYNC))
+    let next = loss_check
+        .map(|s| Duration::from_secs(s + 1))
+        .unwrap_or(RESYNC)
+        .min(RESYNC);
+    Ok(Action::requeue(next))
 }
 
 fn event_reason(message: &str) -> &'static str {

@@ -11,10 +11,6 @@ use crate::labels::{DEPLOYMENT_LABEL, DRAINING, INSTANCE_STATUS_LABEL};
 use crate::rollout::{TaskClass, TaskInfo};
 use crate::tasks::{StopCode, TaskObservation, observe};
 
-/// A node counts as lost (ECS: agent disconnected for good) when it is gone, or NotReady
-/// for longer than this.
-pub const NODE_LOST_AFTER_SECS: i64 = 60;
-
 /// One task: its Pod, what it is, and where.
 pub struct TaskView {
     pub pod: Pod,
@@ -50,11 +46,31 @@ fn not_ready_for(node: &Node, now: Timestamp) -> Option<i64> {
     Some(now.duration_since(since).as_secs())
 }
 
+/// When a NotReady node that has tasks will count as lost, if any: the reconcile must
+/// come back then (nothing else changes at that moment to trigger it).
+pub fn next_loss_check(
+    tasks: &[TaskView],
+    nodes: &HashMap<String, &Node>,
+    now: Timestamp,
+    lost_after: i64,
+) -> Option<u64> {
+    tasks
+        .iter()
+        .filter_map(|t| t.pod.spec.as_ref()?.node_name.as_ref())
+        .filter_map(|n| not_ready_for(nodes.get(n)?, now))
+        .filter(|s| *s < lost_after)
+        .map(|s| (lost_after - s) as u64)
+        .min()
+}
+
+/// A node counts as lost (ECS: agent disconnected for good) when it is gone, or NotReady
+/// for at least `lost_after` seconds (operator flag `--node-lost-after-seconds`).
 pub fn classify(
     pods: Vec<Pod>,
     deleting: &[String],
     nodes: &HashMap<String, &Node>,
     now: Timestamp,
+    lost_after: i64,
 ) -> Vec<TaskView> {
     pods.into_iter()
         .map(|pod| {
@@ -68,7 +84,7 @@ pub fn classify(
             let node = nodes.get(&node_name);
             let lost = match node {
                 None => true,
-                Some(n) => not_ready_for(n, now).is_some_and(|s| s >= NODE_LOST_AFTER_SECS),
+                Some(n) => not_ready_for(n, now).is_some_and(|s| s >= lost_after),
             };
             let class = if pod.metadata.deletion_timestamp.is_some()
                 || deleting.contains(&name)
