@@ -9,22 +9,7 @@ const MAX_NAME: usize = 253;
 /// every character other than a-z and 0-9 becomes `-`, at most 253 characters, starting
 /// and ending with a letter or digit. `None` when nothing alphanumeric is left.
 pub fn kubernetes_name(ecs_name: &str) -> Option<String> {
-    let mapped: String = ecs_name
-        .chars()
-        .map(|c| c.to_ascii_lowercase())
-        .map(|c| {
-            if c.is_ascii_lowercase() || c.is_ascii_digit() {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    // Every char is ASCII now, so byte-slicing to MAX_NAME cannot split one.
-    let trimmed = mapped.trim_matches('-');
-    let truncated = &trimmed[..trimmed.len().min(MAX_NAME)];
-    let name = truncated.trim_end_matches('-');
-    (!name.is_empty()).then(|| name.to_owned())
+    crate::translate::names::sanitize(ecs_name, MAX_NAME)
 }
 
 /// metadata.name for an object whose ECS name is `ecs_name` (the `field` of `subject`), and

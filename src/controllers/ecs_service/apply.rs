@@ -57,15 +57,25 @@ pub async fn apply(
     let namespace = svc.namespace().unwrap_or_default();
     let mut outcome = ApplyOutcome::default();
 
+    // Steady state is the common case: no snapshot (a pass over every Pod) when nothing moves.
+    if plan.stop.is_empty() && plan.scale_in == 0 && plan.replace == 0 && plan.start == 0 {
+        return Ok(outcome);
+    }
     let nodes = ctx.stores.nodes.state();
     let all_pods = ctx.stores.pods.state();
+    // Our own creations the cache has not shown yet still occupy their instances.
+    let cached: std::collections::HashSet<&str> = all_pods
+        .iter()
+        .filter_map(|p| p.metadata.uid.as_deref())
+        .collect();
     let unseen: Vec<&Pod> = tasks
         .iter()
         .map(|t| &t.pod)
         .filter(|p| {
-            !all_pods
-                .iter()
-                .any(|q| q.metadata.uid.is_some() && q.metadata.uid == p.metadata.uid)
+            p.metadata
+                .uid
+                .as_deref()
+                .is_some_and(|uid| !cached.contains(uid))
         })
         .collect();
     let mut snapshot = snapshot_from_cluster(
