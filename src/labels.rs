@@ -17,6 +17,8 @@ pub const TASK_RUN_LABEL: &str = "ecs.operator.dev/ecs-task";
 pub const REVISION_LABEL: &str = "ecs.operator.dev/revision";
 /// Pod label: the service deployment the task belongs to (deployment id, label-safe form).
 pub const DEPLOYMENT_LABEL: &str = "ecs.operator.dev/deployment";
+/// `DAEMON` on the tasks of DAEMON services: draining stops them last (ecs-semantics.md §6.2).
+pub const SCHEDULING_STRATEGY_LABEL: &str = "ecs.operator.dev/scheduling-strategy";
 /// ControllerRevision label: the TaskDefinition object (metadata.name) that registered it.
 pub const TASK_DEFINITION_LABEL: &str = "ecs.operator.dev/task-definition";
 /// Annotation with the full ECS family name (label values cannot hold every family name).

@@ -208,6 +208,47 @@ pub struct EcsServiceStatus {
     /// When the service was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Time>,
+    /// Extension (not in ECS): what the deployment machinery remembers between reconciles
+    /// and across operator restarts (rollback target, circuit-breaker outcome, launch
+    /// throttle).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<RolloutStatus>,
+}
+
+/// Extension: the deployment machinery's memory (ecs-semantics.md §3.5, §3.7).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RolloutStatus {
+    /// The last deployment that reached COMPLETED: the circuit breaker's rollback target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_completed: Option<DeploymentReference>,
+    /// The deployment the circuit breaker failed; it launches nothing while the spec still
+    /// asks for it. Any change that starts a new deployment clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_deployment: Option<String>,
+    /// The deployment that rolls the failed one back to `lastCompleted`, when rollback is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<DeploymentReference>,
+    /// Consecutive PRIMARY tasks that stopped without ever reaching RUNNING (§3.7).
+    #[serde(default)]
+    pub launch_failures: i32,
+    /// No PRIMARY task is launched before this time (the launch back-off, §3.7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_launch_at: Option<Time>,
+    /// Healthy PRIMARY tasks at the last reconcile: an increase resets the circuit
+    /// breaker's count when `resetOnHealthyTask` is on.
+    #[serde(default)]
+    pub primary_healthy: i32,
+}
+
+/// A deployment by id and task definition.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentReference {
+    /// The deployment id (ecs-svc/<19 digits>).
+    pub id: String,
+    /// The task definition ARN it runs.
+    pub task_definition: String,
 }
 
 /// A deployment of the service (ECS Deployment shape).

@@ -22,6 +22,10 @@ pub struct OperatorConfig {
         default_value_t = 60
     )]
     pub node_lost_after_seconds: i64,
+    /// Seconds a RUNNING service task without an essential-container health check must run
+    /// before it counts as healthy for minimumHealthyPercent (ECS: 40 s, §3.3).
+    #[arg(long, env = "ECS_OPERATOR_HEALTHY_AFTER_SECONDS", default_value_t = 40)]
+    pub healthy_after_seconds: i64,
     /// Name reported on Events and used as field manager.
     #[arg(long, env = "ECS_OPERATOR_MANAGER", default_value = "ecs-operator")]
     pub manager: String,
@@ -34,6 +38,7 @@ impl Default for OperatorConfig {
             account_id: "000000000000".into(),
             allow_privileged: false,
             node_lost_after_seconds: 60,
+            healthy_after_seconds: 40,
             manager: "ecs-operator".into(),
         }
     }

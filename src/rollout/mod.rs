@@ -4,6 +4,10 @@
 //! tasks leaves on scale-in, is the placement engine's job; this module only counts.
 
 pub mod capacity;
+pub mod deployments;
 mod plan;
 
-pub use plan::{ServiceInput, ServicePlan, StopDecision, TaskClass, TaskInfo, plan_service};
+pub use plan::{
+    LaunchGate, RunHealth, ServiceInput, ServicePlan, StopDecision, TaskClass, TaskInfo,
+    UNHEALTHY_REASON, bounds, plan_service,
+};

@@ -1,23 +1,41 @@
 //! The rolling-update loop of ecs-semantics.md §3.4 (its batching is [inferred]; the
 //! bounds are documented): with `lo = ceil(D × min% / 100)` healthy tasks kept and at most
 //! `hi = floor(D × max% / 100)` live tasks (§3.3), start PRIMARY tasks up to D, stop tasks
-//! that must go (stopped containers, lost instances) at once, replace old-deployment and
-//! draining tasks within the bounds, and scale in surplus PRIMARY tasks.
+//! that must go (stopped containers, lost instances) at once, replace old-deployment,
+//! draining and UNHEALTHY tasks within the bounds, and scale in surplus PRIMARY tasks.
 
 use crate::tasks::StopCode;
+
+/// ECS's stoppedReason for a task replaced because its health checks failed (§3.6).
+pub const UNHEALTHY_REASON: &str = "Task failed container health checks";
+
+/// Health of a RUNNING task as minimumHealthyPercent counts it (§3.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunHealth {
+    /// Counts toward minimumHealthyPercent: its essential health checks pass, or it has none
+    /// and has been RUNNING for the settle time (40 s in ECS).
+    Healthy,
+    /// Not yet healthy (checks not passed yet, inside the settle time, or UNHEALTHY inside
+    /// the service's healthCheckGracePeriodSeconds): neither counted nor replaced.
+    Settling,
+    /// UNHEALTHY after the grace period: replaced start-first (§3.6).
+    Unhealthy,
+}
 
 /// What a task is, for counting.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TaskClass {
     /// Placed, not yet RUNNING.
     Pending,
-    /// RUNNING; `healthy` per §3.3 (health checks passed, or none and settled).
-    Running { healthy: bool },
+    Running(RunHealth),
     /// Already stopping or stopped (Pod deleting / terminal): not live, not counted.
     Stopping,
     /// Must stop now (essential container exited, failed to start, instance lost), with
     /// the ECS stop code and reason.
-    Condemned { code: StopCode, reason: String },
+    Condemned {
+        code: StopCode,
+        reason: String,
+    },
 }
 
 /// One task of the service.
@@ -28,15 +46,58 @@ pub struct TaskInfo {
     pub class: TaskClass,
     /// On a DRAINING container instance: to be replaced elsewhere (§6.2).
     pub draining: bool,
+    /// The task reached RUNNING at some point (throttling only counts tasks that never did,
+    /// §3.7).
+    pub reached_running: bool,
+    /// The task was healthy at some point (a condemned task that never was counts as a
+    /// circuit-breaker failure, §3.5).
+    pub was_healthy: bool,
 }
 
 impl TaskInfo {
+    pub fn new(id: impl Into<String>, deployment: impl Into<String>, class: TaskClass) -> Self {
+        let reached_running = matches!(class, TaskClass::Running(_));
+        let was_healthy = class == TaskClass::Running(RunHealth::Healthy);
+        Self {
+            id: id.into(),
+            deployment: deployment.into(),
+            class,
+            draining: false,
+            reached_running,
+            was_healthy,
+        }
+    }
     fn is_live(&self) -> bool {
-        matches!(self.class, TaskClass::Pending | TaskClass::Running { .. })
+        matches!(self.class, TaskClass::Pending | TaskClass::Running(_))
     }
     fn is_healthy(&self) -> bool {
-        matches!(self.class, TaskClass::Running { healthy: true })
+        self.class == TaskClass::Running(RunHealth::Healthy)
     }
+    fn is_unhealthy(&self) -> bool {
+        self.class == TaskClass::Running(RunHealth::Unhealthy)
+    }
+    /// Stopped for a reason of its own (not the scheduler's, not the instance's).
+    fn failed_by_itself(&self) -> bool {
+        matches!(
+            self.class,
+            TaskClass::Condemned {
+                code: StopCode::EssentialContainerExited | StopCode::TaskFailedToStart,
+                ..
+            }
+        )
+    }
+}
+
+/// Whether the PRIMARY deployment may launch tasks now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LaunchGate {
+    #[default]
+    Open,
+    /// Repeated launch failures: wait for the back-off (§3.7). Everything else goes on.
+    Throttled,
+    /// The circuit breaker failed the deployment: it launches nothing and stops nothing
+    /// healthy (§3.4, §3.5).
+    Failed,
 }
 
 /// Everything the plan depends on.
@@ -49,6 +110,7 @@ pub struct ServiceInput<'a> {
     pub primary: &'a str,
     pub tasks: &'a [TaskInfo],
     pub service_name: &'a str,
+    pub gate: LaunchGate,
 }
 
 /// A task to stop and why.
@@ -64,6 +126,8 @@ pub struct StopDecision {
 pub struct ServicePlan {
     /// PRIMARY tasks to start (placement decides where).
     pub start: u32,
+    /// Starts go to this availability zone only (AZ rebalancing, §3.8).
+    pub zone: Option<String>,
     /// Tasks to stop, decided here.
     pub stop: Vec<StopDecision>,
     /// PRIMARY tasks to scale in, chosen by the placement strategies among
@@ -78,6 +142,15 @@ pub struct ServicePlan {
     pub deadlocked: bool,
     /// The service is in steady state: only PRIMARY tasks, D of them, all healthy.
     pub steady: bool,
+    /// PRIMARY tasks stopping now that count against the circuit breaker (§3.5): they
+    /// stopped by themselves before ever being healthy, or are replaced as UNHEALTHY.
+    pub breaker_failures: u32,
+    /// PRIMARY tasks stopping now that never reached RUNNING (the launch throttle, §3.7).
+    pub launch_failures: u32,
+    /// PRIMARY tasks healthy now (the circuit breaker's resetOnHealthyTask).
+    pub primary_healthy: u32,
+    /// PRIMARY tasks RUNNING now (stage 2 of the circuit breaker; resets the throttle).
+    pub primary_running: u32,
 }
 
 /// `ceil(D × min% / 100)` and `floor(D × max% / 100)` (§3.3).
@@ -92,6 +165,7 @@ pub fn plan_service(input: &ServiceInput<'_>) -> ServicePlan {
     let d = input.desired;
     let (lo, hi) = bounds(d, input.minimum_healthy_percent, input.maximum_percent);
     let mut plan = ServicePlan::default();
+    let is_primary = |t: &TaskInfo| t.deployment == input.primary;
 
     // Tasks that must stop whatever the bounds say: they are not running any more.
     for t in input.tasks {
@@ -101,14 +175,28 @@ pub fn plan_service(input: &ServiceInput<'_>) -> ServicePlan {
                 code: *code,
                 reason: reason.clone(),
             });
+            if is_primary(t) && t.failed_by_itself() {
+                plan.breaker_failures += u32::from(!t.was_healthy);
+                plan.launch_failures += u32::from(!t.reached_running);
+            }
         }
     }
     let live: Vec<&TaskInfo> = input.tasks.iter().filter(|t| t.is_live()).collect();
+    // PRIMARY tasks that stay: not draining, not UNHEALTHY.
     let (keep, replaceable): (Vec<&TaskInfo>, Vec<&TaskInfo>) = live
         .iter()
-        .partition(|t| t.deployment == input.primary && !t.draining);
+        .partition(|t| is_primary(t) && !t.draining && !t.is_unhealthy());
+    let (unhealthy, replaceable): (Vec<&TaskInfo>, Vec<&TaskInfo>) = replaceable
+        .into_iter()
+        .partition(|t| is_primary(t) && !t.draining);
     let keep_count = keep.len() as u32;
     let live_count = live.len() as u32;
+    let keep_healthy = keep.iter().filter(|t| t.is_healthy()).count() as u32;
+    plan.primary_healthy = keep_healthy;
+    plan.primary_running = live
+        .iter()
+        .filter(|t| is_primary(t) && matches!(t.class, TaskClass::Running(_)))
+        .count() as u32;
 
     // Scale-in of PRIMARY beyond D: the strategies choose which.
     if keep_count > d {
@@ -116,9 +204,31 @@ pub fn plan_service(input: &ServiceInput<'_>) -> ServicePlan {
         plan.scale_in_candidates = keep.iter().map(|t| t.id.clone()).collect();
     }
     // Starts: up to D PRIMARY tasks, never more than maxPercent live in total.
-    plan.start = d
-        .saturating_sub(keep_count)
-        .min(hi.saturating_sub(live_count));
+    let room = hi.saturating_sub(live_count);
+    plan.start = match input.gate {
+        LaunchGate::Open => d.saturating_sub(keep_count).min(room),
+        LaunchGate::Throttled | LaunchGate::Failed => 0,
+    };
+
+    // UNHEALTHY PRIMARY tasks are replaced start-first (§3.6): each stops once enough
+    // healthy PRIMARY tasks stand without it; with no headroom to start a replacement they
+    // stop one at a time (they do not count toward minimumHealthyPercent anyway).
+    let u = unhealthy.len() as u32;
+    let replaced = (keep_healthy + u).saturating_sub(d).min(u);
+    let no_headroom = keep_count < d && room == 0 && input.gate == LaunchGate::Open;
+    let stop_unhealthy = if replaced == 0 && no_headroom && u > 0 {
+        1
+    } else {
+        replaced
+    };
+    for t in unhealthy.iter().take(stop_unhealthy as usize) {
+        plan.stop.push(StopDecision {
+            id: t.id.clone(),
+            code: StopCode::ServiceSchedulerInitiated,
+            reason: UNHEALTHY_REASON.to_string(),
+        });
+        plan.breaker_failures += 1;
+    }
 
     // Replacement of old-deployment and draining tasks: unhealthy / pending ones first
     // (they do not count toward minimumHealthyPercent), then healthy ones down to `lo`.
@@ -138,14 +248,24 @@ pub fn plan_service(input: &ServiceInput<'_>) -> ServicePlan {
     let healthy_replaceable: Vec<&&TaskInfo> =
         replaceable.iter().filter(|t| t.is_healthy()).collect();
     // With PRIMARY already at D (or above), old tasks are surplus: keep only `lo` healthy.
-    let may_stop = healthy_total.saturating_sub(lo);
+    // A FAILED deployment stops nothing healthy: the old tasks are all that serves.
+    let may_stop = match input.gate {
+        LaunchGate::Failed => 0,
+        _ => healthy_total.saturating_sub(lo),
+    };
     plan.replace = (healthy_replaceable.len() as u32).min(may_stop);
     plan.replace_candidates = healthy_replaceable.iter().map(|t| t.id.clone()).collect();
 
-    let waiting = !healthy_replaceable.is_empty() && plan.replace == 0;
-    plan.deadlocked =
-        waiting && plan.start == 0 && keep_count < d && live_count >= hi && !scaling_in;
+    let waiting = (!healthy_replaceable.is_empty() || u > 0) && plan.replace == 0;
+    plan.deadlocked = waiting
+        && plan.start == 0
+        && stop_unhealthy == 0
+        && keep_count < d
+        && live_count >= hi
+        && !scaling_in
+        && input.gate == LaunchGate::Open;
     plan.steady = replaceable.is_empty()
+        && unhealthy.is_empty()
         && keep_count == d
         && keep.iter().all(|t| t.is_healthy())
         && plan.stop.is_empty();
@@ -157,15 +277,27 @@ mod tests {
     use super::*;
 
     fn task(id: &str, deployment: &str, class: TaskClass) -> TaskInfo {
-        TaskInfo {
-            id: id.into(),
-            deployment: deployment.into(),
-            class,
-            draining: false,
-        }
+        TaskInfo::new(id, deployment, class)
     }
     fn healthy(id: &str, dep: &str) -> TaskInfo {
-        task(id, dep, TaskClass::Running { healthy: true })
+        task(id, dep, TaskClass::Running(RunHealth::Healthy))
+    }
+    fn unhealthy(id: &str, dep: &str) -> TaskInfo {
+        let mut t = task(id, dep, TaskClass::Running(RunHealth::Unhealthy));
+        t.was_healthy = true;
+        t
+    }
+    fn crashed(id: &str, dep: &str, reached_running: bool) -> TaskInfo {
+        let mut t = task(
+            id,
+            dep,
+            TaskClass::Condemned {
+                code: StopCode::EssentialContainerExited,
+                reason: "Essential container in task exited".into(),
+            },
+        );
+        t.reached_running = reached_running;
+        t
     }
     fn input<'a>(d: u32, min: u32, max: u32, tasks: &'a [TaskInfo]) -> ServiceInput<'a> {
         ServiceInput {
@@ -175,6 +307,7 @@ mod tests {
             primary: "p",
             tasks,
             service_name: "web",
+            gate: LaunchGate::Open,
         }
     }
 
@@ -300,5 +433,96 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn an_unhealthy_task_is_replaced_start_first() {
+        let tasks = vec![healthy("a", "p"), healthy("b", "p"), unhealthy("c", "p")];
+        let p = plan_service(&input(3, 100, 200, &tasks));
+        assert_eq!(p.start, 1, "the replacement starts first");
+        assert!(p.stop.is_empty(), "the unhealthy task waits for it");
+        let mut tasks = tasks;
+        tasks.push(healthy("d", "p"));
+        let p = plan_service(&input(3, 100, 200, &tasks));
+        assert_eq!(p.start, 0);
+        assert_eq!(
+            p.stop
+                .iter()
+                .map(|s| (s.id.as_str(), s.reason.as_str()))
+                .collect::<Vec<_>>(),
+            [("c", UNHEALTHY_REASON)]
+        );
+        assert_eq!(
+            p.breaker_failures, 1,
+            "a health replacement counts (§3.5 stage 2)"
+        );
+    }
+
+    #[test]
+    fn without_headroom_unhealthy_tasks_stop_one_at_a_time() {
+        let tasks = vec![unhealthy("a", "p"), unhealthy("b", "p")];
+        let p = plan_service(&input(2, 0, 100, &tasks));
+        assert_eq!((p.start, p.stop.len()), (0, 1));
+    }
+
+    #[test]
+    fn a_settling_unhealthy_task_is_left_alone() {
+        let tasks = vec![
+            healthy("a", "p"),
+            task("b", "p", TaskClass::Running(RunHealth::Settling)),
+        ];
+        let p = plan_service(&input(2, 100, 200, &tasks));
+        assert_eq!((p.start, p.stop.len(), p.steady), (0, 0, false));
+    }
+
+    #[test]
+    fn a_failed_deployment_launches_nothing_and_keeps_old_tasks() {
+        let tasks: Vec<TaskInfo> = (0..4).map(|i| healthy(&format!("o{i}"), "old")).collect();
+        let mut i = input(4, 50, 200, &tasks);
+        i.gate = LaunchGate::Failed;
+        let p = plan_service(&i);
+        assert_eq!((p.start, p.replace), (0, 0));
+        assert!(!p.deadlocked, "not a configuration deadlock");
+    }
+
+    #[test]
+    fn a_throttled_deployment_waits_to_launch() {
+        let mut i = input(3, 100, 200, &[]);
+        i.gate = LaunchGate::Throttled;
+        assert_eq!(plan_service(&i).start, 0);
+    }
+
+    #[test]
+    fn primary_crashes_count_for_the_breaker_and_the_throttle() {
+        let tasks = vec![
+            crashed("a", "p", true),
+            crashed("b", "p", false),
+            crashed("c", "old", false),
+            task(
+                "d",
+                "p",
+                TaskClass::Condemned {
+                    code: StopCode::TerminationNotice,
+                    reason: "lost".into(),
+                },
+            ),
+        ];
+        let p = plan_service(&input(4, 100, 200, &tasks));
+        assert_eq!(
+            p.breaker_failures, 2,
+            "old-deployment and instance-loss stops do not count"
+        );
+        assert_eq!(
+            p.launch_failures, 1,
+            "only the task that never reached RUNNING"
+        );
+    }
+
+    #[test]
+    fn a_crash_after_being_healthy_is_not_a_breaker_failure() {
+        let mut t = crashed("a", "p", true);
+        t.was_healthy = true;
+        let p = plan_service(&input(1, 100, 200, &[t]));
+        assert_eq!((p.breaker_failures, p.start), (0, 1));
     }
 }

@@ -4,5 +4,8 @@
 pub mod observe;
 pub mod pod;
 
-pub use observe::{ContainerState, LastStatus, StopCode, TaskObservation, TaskStop, observe};
+pub use observe::{
+    ContainerState, LastStatus, StopCode, TaskObservation, TaskStop, has_essential_health_check,
+    observe, unknown_window_seconds,
+};
 pub use pod::{TaskPod, build_pod, new_task_id, random_seed};

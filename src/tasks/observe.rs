@@ -6,6 +6,7 @@ use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use k8s_openapi::jiff::Timestamp;
 
 use crate::labels::{ESSENTIAL_CONTAINERS_ANNOTATION, HEALTH_CHECKED_CONTAINERS_ANNOTATION};
+use crate::translate::annotations::HEALTH_UNKNOWN_WINDOW;
 
 /// ECS task `lastStatus`. Ordered: a task only moves forward.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -89,6 +90,10 @@ pub struct TaskObservation {
     pub stop: Option<TaskStop>,
     /// When every container started running (the task's startedAt).
     pub started_at: Option<Timestamp>,
+    /// How long the task's containers ran, if they ever did: until now while running, until
+    /// they finished once stopped. `None` = never reached RUNNING (ECS's launch throttle and
+    /// circuit breaker tell these apart, §3.5, §3.7).
+    pub ran_for_seconds: Option<i64>,
 }
 
 impl TaskObservation {
@@ -127,6 +132,26 @@ fn annotation_list(pod: &Pod, key: &str) -> Option<Vec<String>> {
             .map(str::to_string)
             .collect(),
     )
+}
+
+/// The task's health-check unknown window (see [`HEALTH_UNKNOWN_WINDOW`]).
+pub fn unknown_window_seconds(pod: &Pod) -> i64 {
+    pod.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(HEALTH_UNKNOWN_WINDOW))
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(DEFAULT_UNKNOWN_WINDOW_SECS)
+}
+
+/// Whether an essential container of the task has a health check (then task health comes
+/// from the checks; without one, from time RUNNING, §3.3).
+pub fn has_essential_health_check(pod: &Pod) -> bool {
+    let checked = annotation_list(pod, HEALTH_CHECKED_CONTAINERS_ANNOTATION).unwrap_or_default();
+    let essential = annotation_list(pod, ESSENTIAL_CONTAINERS_ANNOTATION);
+    checked
+        .iter()
+        .any(|c| essential.as_ref().is_none_or(|e| e.contains(c)))
 }
 
 /// Derives the ECS task state of `pod` at time `now`.
@@ -205,7 +230,21 @@ pub fn observe(pod: &Pod, now: Timestamp) -> TaskObservation {
                 .map(|t| t.0)
         })
         .max();
-    let health = task_health(&containers, started_at, now);
+    let health = task_health(&containers, started_at, now, unknown_window_seconds(pod));
+    let ran_for_seconds = statuses
+        .iter()
+        .filter_map(|s| {
+            let state = s.state.as_ref()?;
+            if let Some(r) = &state.running {
+                let since = r.started_at.as_ref()?.0;
+                Some(now.duration_since(since).as_secs())
+            } else {
+                let t = state.terminated.as_ref()?;
+                let (start, end) = (t.started_at.as_ref()?.0, t.finished_at.as_ref()?.0);
+                Some(end.duration_since(start).as_secs())
+            }
+        })
+        .max();
     TaskObservation {
         last_status,
         desired_status,
@@ -213,6 +252,7 @@ pub fn observe(pod: &Pod, now: Timestamp) -> TaskObservation {
         containers,
         stop,
         started_at,
+        ran_for_seconds,
     }
 }
 
@@ -295,15 +335,20 @@ fn failed_to_start(statuses: &[ContainerStatus]) -> Option<TaskStop> {
     })
 }
 
+/// The unknown window of a Pod without the annotation (made before it existed).
+const DEFAULT_UNKNOWN_WINDOW_SECS: i64 = 60;
+
 /// ECS §4.5: UNHEALTHY > UNKNOWN > HEALTHY over essential containers. A health-checked
-/// container that is running but not (yet) ready is UNKNOWN during its first minute
-/// (readiness has not passed yet), UNHEALTHY after.
+/// container that is running but not (yet) ready is UNKNOWN during the task's unknown window
+/// (start period + retries × interval + timeout: its checks have not had the chance to pass),
+/// UNHEALTHY after.
 fn task_health(
     containers: &[ContainerState],
     started_at: Option<Timestamp>,
     now: Timestamp,
+    window: i64,
 ) -> &'static str {
-    let young = started_at.is_some_and(|t| now.duration_since(t).as_secs() < 60);
+    let young = started_at.is_some_and(|t| now.duration_since(t).as_secs() < window);
     let essential: Vec<&ContainerState> = containers.iter().filter(|c| c.essential).collect();
     if essential.iter().any(|c| c.health == "UNHEALTHY") && !young {
         "UNHEALTHY"

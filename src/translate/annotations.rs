@@ -21,6 +21,10 @@ pub const CONTAINER_NAMES: &str = "ecs.operator.dev/container-names";
 pub const RESERVED_CPU: &str = "ecs.operator.dev/reserved-cpu";
 /// MiB placement reserved for the task.
 pub const RESERVED_MEMORY: &str = "ecs.operator.dev/reserved-memory";
+/// Seconds after a task starts during which a health-checked container that is not ready (yet)
+/// is UNKNOWN rather than UNHEALTHY: the longest start period + retries × interval + timeout of
+/// the task's health checks (ecs-semantics.md §4.5). Absent without health checks.
+pub const HEALTH_UNKNOWN_WINDOW: &str = "ecs.operator.dev/health-unknown-window-seconds";
 /// JSON object: ECS container name → its `logConfiguration` (logDriver, options).
 pub const LOG_CONFIGURATION: &str = "ecs.operator.dev/log-configuration";
 /// Prefix of the annotations that carry `dockerLabels`: `docker-label.ecs.operator.dev/<key>`.
@@ -43,6 +47,15 @@ pub(crate) fn bookkeeping(
     out.insert(CONTAINER_NAMES.to_owned(), json!(names).to_string());
     out.insert(RESERVED_CPU.to_owned(), reservation.cpu.to_string());
     out.insert(RESERVED_MEMORY.to_owned(), reservation.memory.to_string());
+    let window = spec
+        .container_definitions
+        .iter()
+        .filter_map(|c| c.health_check.as_ref())
+        .map(|hc| super::health::HealthCheckTiming::of(hc).unknown_window_seconds())
+        .max();
+    if let Some(window) = window {
+        out.insert(HEALTH_UNKNOWN_WINDOW.to_owned(), window.to_string());
+    }
     let mut logs = serde_json::Map::new();
     for (i, c) in spec.container_definitions.iter().enumerate() {
         let Some(log) = &c.log_configuration else {

@@ -23,7 +23,7 @@
 //! in `unsupported` when set; nothing is dropped silently. An invalid definition (see
 //! [`validate`]) never becomes a PodSpec.
 
-mod annotations;
+pub mod annotations;
 mod container;
 mod dependencies;
 mod env;

@@ -232,9 +232,12 @@ pub async fn ensure_operator() {
                 }
                 runtime.block_on(async {
                     let client = client().await;
-                    // Lost-node detection after 3 s instead of 60 s, so a test can wait for it.
+                    // Lost-node detection after 3 s instead of 60 s, and tasks without a
+                    // health check healthy after 2 s instead of ECS's 40 s, so tests wait
+                    // seconds, not minutes (both are operator flags).
                     let config = ecs_operator::controllers::OperatorConfig {
                         node_lost_after_seconds: 3,
+                        healthy_after_seconds: 2,
                         ..Default::default()
                     };
                     if let Err(e) = ecs_operator::controllers::run(client, config).await {

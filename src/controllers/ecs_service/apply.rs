@@ -10,20 +10,22 @@ use kube::api::{Api, DeleteParams, PostParams};
 use kube::{Resource, ResourceExt};
 
 use super::Error;
-use super::resolve::{Resolved, service_name};
+use super::resolve::{Resolved, is_daemon, service_name};
 use super::view::TaskView;
 use crate::api::EcsService;
 use crate::controllers::Ctx;
-use crate::labels::{ATTR_CAPACITY_PROVIDER, CAPACITY_PROVIDER_LABEL};
+use crate::labels::{ATTR_AVAILABILITY_ZONE, ATTR_CAPACITY_PROVIDER, CAPACITY_PROVIDER_LABEL};
 use crate::labels::{
-    CLUSTER_LABEL, DEPLOYMENT_LABEL, SERVICE_LABEL, TASK_ID_ANNOTATION, label_value,
+    CLUSTER_LABEL, DEPLOYMENT_LABEL, SCHEDULING_STRATEGY_LABEL, SERVICE_LABEL, TASK_ID_ANNOTATION,
+    label_value,
 };
 use crate::placement::kube_adapter::{AdapterOptions, pod_key, snapshot_from_cluster};
 use crate::placement::{
-    Constraint, PlacementRequest, PortRequest, RequiredAttribute, ScaleInRequest, service_group,
+    Constraint, PlacementRequest, PortRequest, RequiredAttribute, ScaleInRequest, Snapshot,
+    service_group,
 };
 use crate::rollout::capacity::allocate_starts;
-use crate::rollout::{ServicePlan, StopDecision};
+use crate::rollout::{ServicePlan, StopDecision, UNHEALTHY_REASON};
 use crate::tasks::{StopCode, TaskPod, build_pod, new_task_id};
 
 /// Concurrent creates within one batch.
@@ -62,31 +64,7 @@ pub async fn apply(
         return Ok(outcome);
     }
     let nodes = ctx.stores.nodes.state();
-    let all_pods = ctx.stores.pods.state();
-    // Our own creations the cache has not shown yet still occupy their instances.
-    let cached: std::collections::HashSet<&str> = all_pods
-        .iter()
-        .filter_map(|p| p.metadata.uid.as_deref())
-        .collect();
-    let unseen: Vec<&Pod> = tasks
-        .iter()
-        .map(|t| &t.pod)
-        .filter(|p| {
-            p.metadata
-                .uid
-                .as_deref()
-                .is_some_and(|uid| !cached.contains(uid))
-        })
-        .collect();
-    let mut snapshot = snapshot_from_cluster(
-        &r.cluster_name,
-        nodes.iter().map(|n| n.as_ref()),
-        all_pods
-            .iter()
-            .map(|p| p.as_ref())
-            .chain(unseen.iter().copied()),
-        &AdapterOptions::default(),
-    );
+    let mut snapshot = cluster_snapshot(ctx, &r.cluster_name, tasks);
 
     // Stops: decided ones, then strategy-chosen scale-in and replacements.
     let mut stops: Vec<StopDecision> = plan.stop.clone();
@@ -125,76 +103,27 @@ pub async fn apply(
         });
     }
     let pods_api: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
-    let mut stopped_ids = Vec::new();
-    for stop in &stops {
-        let Some(task) = tasks.iter().find(|t| t.info.id == stop.id) else {
-            continue;
-        };
-        // A lost instance cannot run a graceful shutdown: remove the Pod at once.
-        let params = if stop.code == StopCode::TerminationNotice {
-            DeleteParams {
-                grace_period_seconds: Some(0),
-                ..Default::default()
-            }
-        } else {
-            DeleteParams::default()
-        };
-        ctx.expectations.deleted(uid, &stop.id);
-        match pods_api.delete(&stop.id, &params).await {
-            Ok(_) => {}
-            Err(kube::Error::Api(e)) if e.code == 404 => {}
-            Err(e) => return Err(Error::Kube(e)),
-        }
-        tracing::info!(task = %stop.id, code = stop.code.as_str(), reason = %stop.reason, "stopped task");
-        snapshot.remove_task(&pod_key(&task.pod));
-        stopped_ids.push((task_id_of(&task.pod), stop.code, stop.reason.clone()));
-        outcome.changed += 1;
-    }
-    if !stopped_ids.is_empty() {
-        let list: Vec<String> = stopped_ids
-            .iter()
-            .map(|(id, _, _)| format!("(task {id})"))
-            .collect();
-        outcome.events.push(format!(
-            "service {name} has stopped {} running tasks: {}.",
-            stopped_ids.len(),
-            list.join(" ")
-        ));
-        for (id, code, reason) in &stopped_ids {
-            if *code != StopCode::ServiceSchedulerInitiated {
-                outcome.events.push(format!(
-                    "service {name} task {id} stopped: {} ({})",
-                    reason,
-                    code.as_str()
-                ));
-            }
+    let stopped = stop_tasks(ctx, &pods_api, &name, tasks, &stops, uid).await?;
+    for id in &stopped {
+        if let Some(task) = tasks.iter().find(|t| &t.info.id == id) {
+            snapshot.remove_task(&pod_key(&task.pod));
         }
     }
+    outcome.changed += stopped.len();
+    outcome
+        .events
+        .extend(stop_events(&name, tasks, &stops, &stopped));
 
     if plan.start == 0 {
         return Ok(outcome);
     }
-    let ports: Vec<PortRequest> = r
-        .translation
-        .host_port_requests()
-        .iter()
-        .map(|p| PortRequest {
-            port: p.port,
-            protocol: p.protocol,
-        })
-        .collect();
-    let mut request = PlacementRequest::service(&name)
-        .with_count(plan.start)
-        .with_reservation(r.translation.reservation)
-        .with_ports(ports)
-        .with_constraints(r.constraints.clone())
-        .with_strategies(r.strategies.clone())
-        .with_seed(crate::tasks::random_seed());
-    for (attr, value) in &r.translation.required_attributes {
-        request = request.with_required_attribute(RequiredAttribute {
-            name: attr.clone(),
-            value: Some(value.clone()),
-        });
+    let mut request = placement_request(r, &name).with_count(plan.start);
+    if let Some(zone) = &plan.zone {
+        // AZ rebalancing (§3.8): this start goes to the zone with the fewest tasks.
+        let in_zone =
+            Constraint::member_of(&format!("attribute:{ATTR_AVAILABILITY_ZONE} == '{zone}'"))
+                .map_err(|e| Error::InvalidParameter(format!("availability zone {zone}: {e}")))?;
+        request.constraints.push(in_zone);
     }
     let placed = if r.capacity.is_empty() {
         snapshot
@@ -235,64 +164,10 @@ pub async fn apply(
         outcome.events.push(failure.service_event(&name));
     }
 
-    let owner = svc
-        .controller_owner_ref(&())
-        .expect("EcsService has a name and uid");
-    let essential = r.translation.essential_container_names();
-    let checked = r.translation.health_checked_container_names();
-    let group = service_group(&name);
-    let mut pods = Vec::new();
-    for placement in &placed.placements {
-        let mut translation = r.translation.clone();
-        translation
-            .bind_host_ports(&placement.host_ports)
-            .map_err(|e| Error::Translate(e.to_string()))?;
-        let task_id = new_task_id();
-        let mut pod_name = svc.name_any();
-        pod_name.truncate(52);
-        let task = TaskPod {
-            namespace: &namespace,
-            name: format!(
-                "{}-{}",
-                pod_name.trim_end_matches(['-', '.']),
-                &task_id[..10]
-            ),
-            task_arn: ctx.config.arns().task(&r.cluster_name, &task_id),
-            task_id,
-            family: &r.revision.family,
-            revision: r.revision.number,
-            task_definition_arn: &r.task_definition_arn,
-            group: &group,
-            started_by: Some(&r.deployment_id),
-            essential_containers: &essential,
-            health_checked_containers: &checked,
-            labels: BTreeMap::from([
-                (SERVICE_LABEL.to_string(), label_value(&svc.name_any())),
-                (DEPLOYMENT_LABEL.to_string(), deployment_label.to_string()),
-                (CLUSTER_LABEL.to_string(), label_value(&r.cluster_name)),
-            ]),
-            owner: owner.clone(),
-        };
-        let mut pod = build_pod(&task, translation.pod_spec, &placement.instance);
-        pod.metadata
-            .annotations
-            .get_or_insert_default()
-            .extend(translation.annotations.clone());
-        pods.push(pod);
-    }
-    let created = create_slow_start(ctx, &pods_api, uid, pods).await;
-    let started: Vec<String> = created
-        .iter()
-        .map(|p| format!("(task {})", task_id_of(p)))
-        .collect();
-    outcome.changed += created.len();
-    if !started.is_empty() {
-        outcome.events.push(format!(
-            "service {name} has started {} tasks: {}.",
-            started.len(),
-            started.join(" ")
-        ));
-    }
+    let pods = build_pods(ctx, svc, r, &placed.placements, deployment_label)?;
+    let (created, event) = create_tasks(ctx, &pods_api, &name, uid, pods).await;
+    outcome.changed += created;
+    outcome.events.extend(event);
     Ok(outcome)
 }
 
@@ -359,4 +234,219 @@ fn per_provider(
         }
     }
     counts.into_iter().collect()
+}
+
+/// Deletes the Pods of `stops` (expectations first); returns the ids actually stopped.
+pub async fn stop_tasks(
+    ctx: &Ctx,
+    pods_api: &Api<Pod>,
+    service: &str,
+    tasks: &[TaskView],
+    stops: &[StopDecision],
+    uid: &str,
+) -> Result<Vec<String>, Error> {
+    let mut stopped = Vec::new();
+    for stop in stops {
+        if !tasks.iter().any(|t| t.info.id == stop.id) {
+            continue;
+        }
+        // A lost instance cannot run a graceful shutdown: remove the Pod at once.
+        let params = if stop.code == StopCode::TerminationNotice {
+            DeleteParams {
+                grace_period_seconds: Some(0),
+                ..Default::default()
+            }
+        } else {
+            DeleteParams::default()
+        };
+        ctx.expectations.deleted(uid, &stop.id);
+        match pods_api.delete(&stop.id, &params).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(e)) if e.code == 404 => {}
+            Err(e) => return Err(Error::Kube(e)),
+        }
+        tracing::info!(service, task = %stop.id, code = stop.code.as_str(), reason = %stop.reason, "stopped task");
+        stopped.push(stop.id.clone());
+    }
+    Ok(stopped)
+}
+
+/// ECS service events for stopped tasks: one summary, plus one per task that stopped for a
+/// reason of its own (the scheduler's own stops need no explanation).
+pub fn stop_events(
+    service: &str,
+    tasks: &[TaskView],
+    stops: &[StopDecision],
+    stopped: &[String],
+) -> Vec<String> {
+    let mut events = Vec::new();
+    if stopped.is_empty() {
+        return events;
+    }
+    let ids: Vec<(String, &StopDecision)> = stops
+        .iter()
+        .filter(|s| stopped.contains(&s.id))
+        .filter_map(|s| {
+            let task = tasks.iter().find(|t| t.info.id == s.id)?;
+            Some((task_id_of(&task.pod), s))
+        })
+        .collect();
+    let list: Vec<String> = ids.iter().map(|(id, _)| format!("(task {id})")).collect();
+    events.push(format!(
+        "service {service} has stopped {} running tasks: {}.",
+        ids.len(),
+        list.join(" ")
+    ));
+    for (id, stop) in &ids {
+        if stop.code != StopCode::ServiceSchedulerInitiated || stop.reason == UNHEALTHY_REASON {
+            events.push(format!(
+                "service {service} task {id} stopped: {} ({})",
+                stop.reason,
+                stop.code.as_str()
+            ));
+        }
+    }
+    events
+}
+
+/// The Pods of new PRIMARY tasks, one per placement.
+pub fn build_pods(
+    ctx: &Ctx,
+    svc: &EcsService,
+    r: &Resolved,
+    placements: &[crate::placement::Placement],
+    deployment_label: &str,
+) -> Result<Vec<Pod>, Error> {
+    let name = service_name(svc);
+    let namespace = svc.namespace().unwrap_or_default();
+    let owner = svc
+        .controller_owner_ref(&())
+        .ok_or_else(|| Error::InvalidParameter("the EcsService has no name or uid yet".into()))?;
+    let essential = r.translation.essential_container_names();
+    let checked = r.translation.health_checked_container_names();
+    let group = service_group(&name);
+    let mut labels = BTreeMap::from([
+        (SERVICE_LABEL.to_string(), label_value(&svc.name_any())),
+        (DEPLOYMENT_LABEL.to_string(), deployment_label.to_string()),
+        (CLUSTER_LABEL.to_string(), label_value(&r.cluster_name)),
+    ]);
+    if is_daemon(svc) {
+        labels.insert(SCHEDULING_STRATEGY_LABEL.to_string(), "DAEMON".to_string());
+    }
+    let mut pods = Vec::new();
+    for placement in placements {
+        let mut translation = r.translation.clone();
+        translation
+            .bind_host_ports(&placement.host_ports)
+            .map_err(|e| Error::Translate(e.to_string()))?;
+        let task_id = new_task_id();
+        let mut pod_name = svc.name_any();
+        pod_name.truncate(52);
+        let task = TaskPod {
+            namespace: &namespace,
+            name: format!(
+                "{}-{}",
+                pod_name.trim_end_matches(['-', '.']),
+                &task_id[..10]
+            ),
+            task_arn: ctx.config.arns().task(&r.cluster_name, &task_id),
+            task_id,
+            family: &r.revision.family,
+            revision: r.revision.number,
+            task_definition_arn: &r.task_definition_arn,
+            group: &group,
+            started_by: Some(&r.deployment_id),
+            essential_containers: &essential,
+            health_checked_containers: &checked,
+            labels: labels.clone(),
+            owner: owner.clone(),
+        };
+        let mut pod = build_pod(&task, translation.pod_spec, &placement.instance);
+        pod.metadata
+            .annotations
+            .get_or_insert_default()
+            .extend(translation.annotations.clone());
+        pods.push(pod);
+    }
+    Ok(pods)
+}
+
+/// Creates the Pods and reports them as an ECS "has started" event.
+pub async fn create_tasks(
+    ctx: &Ctx,
+    pods_api: &Api<Pod>,
+    service: &str,
+    uid: &str,
+    pods: Vec<Pod>,
+) -> (usize, Option<String>) {
+    let created = create_slow_start(ctx, pods_api, uid, pods).await;
+    let started: Vec<String> = created
+        .iter()
+        .map(|p| format!("(task {})", task_id_of(p)))
+        .collect();
+    let event = (!started.is_empty()).then(|| {
+        format!(
+            "service {service} has started {} tasks: {}.",
+            started.len(),
+            started.join(" ")
+        )
+    });
+    (created.len(), event)
+}
+
+/// The cluster as placement sees it: every Node and Pod in the caches, plus this service's
+/// own creations the cache has not shown yet (they occupy their instances already).
+pub fn cluster_snapshot(ctx: &Ctx, cluster_name: &str, tasks: &[TaskView]) -> Snapshot {
+    let nodes = ctx.stores.nodes.state();
+    let all_pods = ctx.stores.pods.state();
+    let cached: std::collections::HashSet<&str> = all_pods
+        .iter()
+        .filter_map(|p| p.metadata.uid.as_deref())
+        .collect();
+    let unseen: Vec<&Pod> = tasks
+        .iter()
+        .map(|t| &t.pod)
+        .filter(|p| {
+            p.metadata
+                .uid
+                .as_deref()
+                .is_some_and(|uid| !cached.contains(uid))
+        })
+        .collect();
+    snapshot_from_cluster(
+        cluster_name,
+        nodes.iter().map(|n| n.as_ref()),
+        all_pods
+            .iter()
+            .map(|p| p.as_ref())
+            .chain(unseen.iter().copied()),
+        &AdapterOptions::default(),
+    )
+}
+
+/// What one task of the service needs: resources, host ports, attributes, constraints and
+/// strategies (count 1; the caller sets it).
+pub fn placement_request(r: &Resolved, service: &str) -> PlacementRequest {
+    let ports: Vec<PortRequest> = r
+        .translation
+        .host_port_requests()
+        .iter()
+        .map(|p| PortRequest {
+            port: p.port,
+            protocol: p.protocol,
+        })
+        .collect();
+    let mut request = PlacementRequest::service(service)
+        .with_reservation(r.translation.reservation)
+        .with_ports(ports)
+        .with_constraints(r.constraints.clone())
+        .with_strategies(r.strategies.clone())
+        .with_seed(crate::tasks::random_seed());
+    for (attr, value) in &r.translation.required_attributes {
+        request = request.with_required_attribute(RequiredAttribute {
+            name: attr.clone(),
+            value: Some(value.clone()),
+        });
+    }
+    request
 }

@@ -7,9 +7,11 @@
 //! deletes) → status (ECS counts, deployments, events, conditions; written only on change).
 
 mod apply;
+mod daemon;
 mod drain;
 mod error;
 mod resolve;
+mod round;
 mod status;
 mod view;
 
@@ -35,7 +37,7 @@ pub use resolve::service_name;
 use super::{Ctx, log_result};
 use crate::api::EcsService;
 use crate::labels::{SERVICE_LABEL, label_value};
-use crate::rollout::{ServiceInput, plan_service};
+use crate::rollout::deployments;
 
 /// Re-check periodically even without events (safety net for missed triggers and for
 /// time-based rules such as lost nodes).
@@ -177,7 +179,6 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     let arns = ctx.config.arns();
     let cluster_for_arn =
         crate::arn::cluster_name(svc.spec.cluster.as_deref().unwrap_or("default")).to_string();
-    let desired = svc.spec.desired_count.unwrap_or(0).max(0);
     let t = now();
 
     // The service's Pods: from the cache, plus our own creates the cache has not shown yet.
@@ -202,14 +203,26 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
         .iter()
         .map(|n| (n.name_any(), n.as_ref()))
         .collect();
-    let lost_after = ctx.config.node_lost_after_seconds;
-    let tasks = view::classify(pods, &unseen_deletes, &nodes, t.0, lost_after);
-    let loss_check = view::next_loss_check(&tasks, &nodes, t.0, lost_after);
+    let rules = view::Rules {
+        lost_after: ctx.config.node_lost_after_seconds,
+        healthy_after: ctx.config.healthy_after_seconds,
+        grace: i64::from(
+            svc.spec
+                .health_check_grace_period_seconds
+                .unwrap_or(0)
+                .max(0),
+        ),
+    };
+    let tasks = view::classify(pods, &unseen_deletes, &nodes, t.0, rules);
+    let mut wake = view::next_wake(&tasks, &nodes, t.0, rules.lost_after);
 
-    let resolved = resolve::resolve_service(&ctx, &svc);
+    let previous = status::previous(&ctx, &svc);
+    let mut memory = previous.rollout.clone().unwrap_or_default();
+    let resolved = resolve_primary(&ctx, &svc, &mut memory);
     let mut new_events: Vec<String> = Vec::new();
-    let mut unplaceable = None;
-    let (steady, primary, degraded) = match &resolved {
+    let mut round = round::Round::default();
+    let mut primary = None;
+    let degraded = match &resolved {
         Err(e) => {
             if e.is_configuration_problem() {
                 ctx.event(
@@ -221,43 +234,54 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
                 )
                 .await;
             }
-            (false, None, Some((e.reason(), e.to_string())))
+            Some((e.reason(), e.to_string()))
         }
         Ok(r) => {
-            let deployment_label = r.deployment_id.trim_start_matches("ecs-svc/").to_string();
-            let infos: Vec<_> = tasks.iter().map(|t| t.info.clone()).collect();
-            let plan = plan_service(&ServiceInput {
-                desired: desired as u32,
-                minimum_healthy_percent: r.minimum_healthy_percent,
-                maximum_percent: r.maximum_percent,
-                primary: &deployment_label,
-                tasks: &infos,
-                service_name: &name,
-            });
-            let outcome =
-                apply::apply(&ctx, &svc, r, &plan, &tasks, &deployment_label, &uid).await?;
-            new_events.extend(outcome.events);
-            unplaceable = outcome.unplaceable;
-            if plan.deadlocked {
-                new_events.push(format!(
-                    "service {name} was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again."
-                ));
+            let mut record = deployments::primary_record(
+                &previous.deployments,
+                &r.deployment_id,
+                &r.task_definition_arn,
+                &mut memory,
+                t.0,
+            );
+            let gate = deployments::gate(&record, &memory, t.0);
+            round = if resolve::is_daemon(&svc) {
+                daemon::run(&ctx, &svc, r, &tasks, gate, &uid).await?
+            } else {
+                round::replica(&ctx, &svc, r, &tasks, gate, &uid).await?
+            };
+            let desired = round.desired;
+            let breaker = deployments::Breaker::of(
+                svc.spec
+                    .deployment_configuration
+                    .as_ref()
+                    .and_then(|c| c.deployment_circuit_breaker.as_ref()),
+                desired,
+            );
+            round.events.extend(deployments::advance(
+                &mut record,
+                &mut memory,
+                round.progress,
+                breaker,
+                &name,
+                t.0,
+            ));
+            if let Some(at) = memory.next_launch_at.as_ref().filter(|at| at.0 > t.0) {
+                let secs = at.0.duration_since(t.0).as_secs().max(0) as u64;
+                wake = Some(wake.map_or(secs, |w| w.min(secs)));
             }
-            let steady = plan.steady && outcome.changed == 0;
-            (
-                steady,
-                Some((r.deployment_id.clone(), r.task_definition_arn.clone())),
-                None,
-            )
+            primary = Some(record);
+            None
         }
     };
-    let previous = status::previous(&ctx, &svc);
+    new_events.append(&mut round.events);
     let was_steady = crate::api::conditions::is_true(&previous.conditions, "Ready");
+    let steady = round.progress.steady && degraded.is_none();
     if steady && !was_steady {
         new_events.push(format!("service {name} has reached a steady state."));
     }
     for message in &new_events {
-        let type_ = if message.contains("unable") {
+        let type_ = if message.contains("unable") || message.contains("failed") {
             EventType::Warning
         } else {
             EventType::Normal
@@ -266,11 +290,17 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
         ctx.event(svc.as_ref(), type_, reason, "Reconcile", message.clone())
             .await;
     }
+    let desired = if primary.is_some() {
+        round.desired as i32
+    } else {
+        previous.desired_count.unwrap_or(0)
+    };
     let status = status::compute(
         &svc,
         status::StatusInput {
             tasks: &tasks,
-            primary: primary.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
+            primary,
+            memory,
             desired,
             steady,
             service_name: &name,
@@ -278,7 +308,7 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
             cluster_arn: Some(arns.cluster(&cluster_for_arn)),
             selector,
             degraded: degraded.as_ref().map(|(r, m)| (*r, m.clone())),
-            unplaceable,
+            unplaceable: round.unplaceable,
             new_events: &new_events,
             now: t,
             previous: previous.clone(),
@@ -287,11 +317,29 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     status::write_if_changed(&ctx, &svc, &previous, status)
         .await
         .map_err(Error::Kube)?;
-    let next = loss_check
+    let mut next = wake
         .map(|s| Duration::from_secs(s + 1))
         .unwrap_or(RESYNC)
         .min(RESYNC);
+    if round.retry_soon {
+        next = next.min(Duration::from_secs(2));
+    }
     Ok(Action::requeue(next))
+}
+
+/// The PRIMARY deployment to run: the spec's, or the circuit breaker's rollback of it
+/// (ecs-semantics.md §3.5).
+fn resolve_primary(
+    ctx: &Ctx,
+    svc: &EcsService,
+    memory: &mut crate::api::ecs_service::RolloutStatus,
+) -> Result<resolve::Resolved, Error> {
+    let spec = resolve::resolve_service(ctx, svc, None)?;
+    deployments::forget_stale_failure(&spec.deployment_id, memory);
+    match deployments::rollback_for(&spec.deployment_id, memory).cloned() {
+        Some(rollback) => resolve::resolve_service(ctx, svc, Some(&rollback)),
+        None => Ok(spec),
+    }
 }
 
 fn event_reason(message: &str) -> &'static str {
@@ -305,6 +353,14 @@ fn event_reason(message: &str) -> &'static str {
         "SteadyState"
     } else if message.contains("deployment configuration") {
         "DeploymentBlocked"
+    } else if message.contains("deployment failed") {
+        "DeploymentFailed"
+    } else if message.contains("rolling back") {
+        "DeploymentRollback"
+    } else if message.contains("consistently start") {
+        "TaskLaunchThrottled"
+    } else if message.contains("AZ balanced") || message.contains("AZ Rebalanc") {
+        "AZRebalancing"
     } else {
         "ServiceEvent"
     }

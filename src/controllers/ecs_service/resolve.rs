@@ -5,6 +5,7 @@ use kube::ResourceExt;
 
 use super::Error;
 use crate::api::EcsService;
+use crate::api::ecs_service::DeploymentReference;
 use crate::api::shapes::{PlacementConstraint, PlacementStrategy};
 use crate::controllers::Ctx;
 use crate::controllers::cluster_ref::{capacity_strategy, resolve_cluster_object};
@@ -30,6 +31,10 @@ pub struct Resolved {
     pub capacity: Vec<ProviderShare>,
 }
 
+pub fn is_daemon(svc: &EcsService) -> bool {
+    svc.spec.scheduling_strategy == Some(crate::api::shapes::SchedulingStrategy::Daemon)
+}
+
 pub fn service_name(svc: &EcsService) -> String {
     svc.spec
         .service_name
@@ -37,7 +42,13 @@ pub fn service_name(svc: &EcsService) -> String {
         .unwrap_or_else(|| svc.name_any())
 }
 
-pub fn resolve_service(ctx: &Ctx, svc: &EcsService) -> Result<Resolved, Error> {
+/// Resolves the spec's deployment, or with `rollback` the circuit breaker's rollback
+/// deployment instead (its task definition and id; everything else from the spec).
+pub fn resolve_service(
+    ctx: &Ctx,
+    svc: &EcsService,
+    rollback: Option<&DeploymentReference>,
+) -> Result<Resolved, Error> {
     let namespace = svc.namespace().unwrap_or_default();
     let (cluster, ecs_cluster) =
         resolve_cluster_object(ctx, svc.spec.cluster.as_deref(), &namespace)?;
@@ -48,11 +59,14 @@ pub fn resolve_service(ctx: &Ctx, svc: &EcsService) -> Result<Resolved, Error> {
     )
     .map_err(Error::InvalidParameter)?;
 
-    let reference = svc
-        .spec
-        .task_definition
-        .clone()
-        .ok_or_else(|| Error::InvalidParameter("taskDefinition is required".into()))?;
+    let reference = match rollback {
+        Some(r) => r.task_definition.clone(),
+        None => svc
+            .spec
+            .task_definition
+            .clone()
+            .ok_or_else(|| Error::InvalidParameter("taskDefinition is required".into()))?,
+    };
     let revisions = ctx.revisions_in(&namespace);
     let active = ctx.active_families_in(&namespace);
     let resolved = resolve(&reference, &revisions, &active)?;
@@ -106,16 +120,24 @@ pub fn resolve_service(ctx: &Ctx, svc: &EcsService) -> Result<Resolved, Error> {
         .deployment_configuration
         .clone()
         .unwrap_or_default();
-    let minimum_healthy_percent =
-        config.minimum_healthy_percent.unwrap_or(100).clamp(0, 100) as u32;
-    let maximum_percent = config.maximum_percent.unwrap_or(200).max(100) as u32;
+    // §3.3 defaults: REPLICA 100 / 200, DAEMON 0 / 100 (per instance: stop old, start new).
+    let daemon = is_daemon(svc);
+    let (default_min, default_max) = if daemon { (0, 100) } else { (100, 200) };
+    let minimum_healthy_percent = config
+        .minimum_healthy_percent
+        .unwrap_or(default_min)
+        .clamp(0, 100) as u32;
+    let maximum_percent = config.maximum_percent.unwrap_or(default_max).max(100) as u32;
 
     Ok(Resolved {
         task_definition_arn: ctx
             .config
             .arns()
             .task_definition(&revision.family, revision.number),
-        deployment_id: deployment_id(svc, &revision),
+        deployment_id: match rollback {
+            Some(r) => r.id.clone(),
+            None => deployment_id(svc, &revision),
+        },
         cluster_name: cluster,
         revision,
         translation,

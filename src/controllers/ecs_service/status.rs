@@ -7,9 +7,10 @@ use kube::{Api, ResourceExt};
 
 use super::view::TaskView;
 use crate::api::conditions::{ConditionUpdate, FALSE, TRUE, set_condition};
-use crate::api::ecs_service::{Deployment, ServiceEvent};
+use crate::api::ecs_service::{Deployment, RolloutStatus, ServiceEvent};
 use crate::api::{EcsService, EcsServiceStatus};
 use crate::controllers::Ctx;
+use crate::labels::TASK_DEFINITION_ARN_ANNOTATION;
 use crate::tasks::new_task_id;
 
 /// ECS keeps the 100 most recent service events.
@@ -43,14 +44,16 @@ pub fn push_event(events: &mut Vec<ServiceEvent>, message: &str, now: &Time) -> 
 
 pub struct StatusInput<'a> {
     pub tasks: &'a [TaskView],
-    pub primary: Option<(&'a str, &'a str)>, // (deployment id, task definition arn)
+    /// The PRIMARY deployment record (its counts are filled in here).
+    pub primary: Option<Deployment>,
+    pub memory: RolloutStatus,
     pub desired: i32,
     pub steady: bool,
     pub service_name: &'a str,
     pub service_arn: String,
     pub cluster_arn: Option<String>,
     pub selector: String,
-    /// (type, status, reason, message) for Ready / Progressing / Degraded.
+    /// (reason, message) when the service cannot be reconciled as asked.
     pub degraded: Option<(&'a str, String)>,
     pub unplaceable: Option<String>,
     pub new_events: &'a [String],
@@ -65,73 +68,91 @@ pub fn compute(svc: &EcsService, input: StatusInput<'_>) -> EcsServiceStatus {
     let live = || input.tasks.iter().filter(|t| t.obs.is_live());
     let running = live().filter(|t| t.obs.is_running()).count() as i32;
     let pending = live().filter(|t| t.obs.is_pending()).count() as i32;
+    let counts = |label: &str| {
+        let of = |t: &&TaskView| t.info.deployment == label;
+        (
+            live().filter(of).filter(|t| t.obs.is_pending()).count() as i32,
+            live().filter(of).filter(|t| t.obs.is_running()).count() as i32,
+        )
+    };
+    let launch_type = svc
+        .spec
+        .launch_type
+        .map(|l| format!("{l:?}").to_uppercase())
+        .unwrap_or_else(|| "EC2".into());
 
     let mut deployments: Vec<Deployment> = Vec::new();
-    if let Some((id, arn)) = input.primary {
-        let label = id.trim_start_matches("ecs-svc/");
-        let of = |t: &&TaskView| t.info.deployment == label;
-        let previous = old.deployments.iter().find(|d| d.id == id);
-        let state = if input.steady {
-            "COMPLETED"
-        } else {
-            "IN_PROGRESS"
-        };
-        deployments.push(Deployment {
-            id: id.to_string(),
-            status: "PRIMARY".into(),
-            task_definition: Some(arn.to_string()),
-            desired_count: input.desired,
-            pending_count: live().filter(of).filter(|t| t.obs.is_pending()).count() as i32,
-            running_count: live().filter(of).filter(|t| t.obs.is_running()).count() as i32,
-            failed_tasks: previous.map(|d| d.failed_tasks).unwrap_or(0),
-            rollout_state: Some(state.into()),
-            rollout_state_reason: Some(if input.steady {
-                format!("ECS deployment {id} completed.")
-            } else {
-                format!("ECS deployment {id} in progress.")
-            }),
-            launch_type: Some(
-                svc.spec
-                    .launch_type
-                    .map(|l| format!("{l:?}").to_uppercase())
-                    .unwrap_or_else(|| "EC2".into()),
-            ),
-            created_at: previous
-                .and_then(|d| d.created_at.clone())
-                .or_else(|| Some(input.now.clone())),
-            updated_at: previous
-                .filter(|d| {
-                    d.rollout_state.as_deref() == Some(state)
-                        && d.running_count
-                            == live().filter(of).filter(|t| t.obs.is_running()).count() as i32
-                })
-                .and_then(|d| d.updated_at.clone())
-                .or_else(|| Some(input.now.clone())),
+    let primary_id = input.primary.as_ref().map(|p| p.id.clone());
+    let primary_arn = input
+        .primary
+        .as_ref()
+        .and_then(|p| p.task_definition.clone());
+    if let Some(mut record) = input.primary.clone() {
+        let label = record.id.trim_start_matches("ecs-svc/").to_string();
+        let (p, r) = counts(&label);
+        let previous = old.deployments.iter().find(|d| d.id == record.id);
+        let unchanged = previous.is_some_and(|d| {
+            d.pending_count == p
+                && d.running_count == r
+                && d.desired_count == input.desired
+                && d.failed_tasks == record.failed_tasks
+                && d.rollout_state == record.rollout_state
+                && d.status == "PRIMARY"
         });
-        // Older deployments that still have tasks are ACTIVE.
+        record.status = "PRIMARY".into();
+        record.desired_count = input.desired;
+        record.pending_count = p;
+        record.running_count = r;
+        record.launch_type = Some(launch_type.clone());
+        record.updated_at = if unchanged {
+            previous.and_then(|d| d.updated_at.clone())
+        } else {
+            Some(input.now.clone())
+        };
+        deployments.push(record);
+        // Older deployments that still have tasks are ACTIVE; each drains (§3.2).
         let mut others: Vec<String> = live()
             .map(|t| t.info.deployment.clone())
-            .filter(|d| d != label)
+            .filter(|d| *d != label)
             .collect();
         others.sort();
         others.dedup();
         for other in others {
             let id = format!("ecs-svc/{other}");
             let previous = old.deployments.iter().find(|d| d.id == id);
-            let of = |t: &&TaskView| t.info.deployment == other;
+            let (p, r) = counts(&other);
+            let task_definition = previous
+                .and_then(|d| d.task_definition.clone())
+                .or_else(|| {
+                    live().find(|t| t.info.deployment == other).and_then(|t| {
+                        t.pod
+                            .annotations()
+                            .get(TASK_DEFINITION_ARN_ANNOTATION)
+                            .cloned()
+                    })
+                });
+            let unchanged = previous.is_some_and(|d| {
+                d.pending_count == p && d.running_count == r && d.status == "ACTIVE"
+            });
             deployments.push(Deployment {
                 id: id.clone(),
                 status: "ACTIVE".into(),
-                task_definition: previous.and_then(|d| d.task_definition.clone()),
-                desired_count: 0,
-                pending_count: live().filter(of).filter(|t| t.obs.is_pending()).count() as i32,
-                running_count: live().filter(of).filter(|t| t.obs.is_running()).count() as i32,
+                task_definition,
+                desired_count: p + r,
+                pending_count: p,
+                running_count: r,
                 failed_tasks: previous.map(|d| d.failed_tasks).unwrap_or(0),
                 rollout_state: previous.and_then(|d| d.rollout_state.clone()),
                 rollout_state_reason: previous.and_then(|d| d.rollout_state_reason.clone()),
-                launch_type: previous.and_then(|d| d.launch_type.clone()),
+                launch_type: previous
+                    .and_then(|d| d.launch_type.clone())
+                    .or_else(|| Some(launch_type.clone())),
                 created_at: previous.and_then(|d| d.created_at.clone()),
-                updated_at: previous.and_then(|d| d.updated_at.clone()),
+                updated_at: if unchanged {
+                    previous.and_then(|d| d.updated_at.clone())
+                } else {
+                    Some(input.now.clone())
+                },
             });
         }
     }
@@ -186,18 +207,36 @@ pub fn compute(svc: &EcsService, input: StatusInput<'_>) -> EcsServiceStatus {
             } else {
                 "Deploying"
             },
-            message: input
-                .primary
-                .map(|(id, _)| format!("deployment {id}"))
+            message: primary_id
+                .as_ref()
+                .map(|id| format!("deployment {id}"))
                 .unwrap_or_default(),
             observed_generation: generation,
         },
         now.clone(),
     );
-    let (deg_status, deg_reason, deg_message) = match (&input.degraded, &input.unplaceable) {
-        (Some((reason, message)), _) => (TRUE, *reason, message.clone()),
-        (None, Some(m)) => (TRUE, "UnableToPlace", m.clone()),
-        (None, None) => (FALSE, "AsExpected", String::new()),
+    // The spec's deployment failed (circuit breaker): degraded until the spec changes, even
+    // once a rollback runs steady on the previous revision.
+    let failed = input.memory.failed_deployment.as_ref().map(|id| {
+        let rollback = input
+            .memory
+            .rollback
+            .as_ref()
+            .filter(|r| Some(&r.id) == primary_id.as_ref());
+        match rollback {
+            Some(r) => format!(
+                "ECS deployment circuit breaker: deployment {id} failed; rolled back to {}.",
+                r.task_definition
+            ),
+            None => format!("ECS deployment circuit breaker: deployment {id} failed; it launches no more tasks until the service is updated."),
+        }
+    });
+    let (deg_status, deg_reason, deg_message) = match (&input.degraded, &failed, &input.unplaceable)
+    {
+        (Some((reason, message)), _, _) => (TRUE, *reason, message.clone()),
+        (None, Some(m), _) => (TRUE, "DeploymentFailed", m.clone()),
+        (None, None, Some(m)) => (TRUE, "UnableToPlace", m.clone()),
+        (None, None, None) => (FALSE, "AsExpected", String::new()),
     };
     set_condition(
         &mut conditions,
@@ -221,10 +260,7 @@ pub fn compute(svc: &EcsService, input: StatusInput<'_>) -> EcsServiceStatus {
         desired_count: Some(input.desired),
         running_count: Some(running),
         pending_count: Some(pending),
-        task_definition: input
-            .primary
-            .map(|(_, arn)| arn.to_string())
-            .or(old.task_definition),
+        task_definition: primary_arn.or(old.task_definition),
         deployments: if input.primary.is_some() {
             deployments
         } else {
@@ -235,6 +271,11 @@ pub fn compute(svc: &EcsService, input: StatusInput<'_>) -> EcsServiceStatus {
         created_at: old
             .created_at
             .or_else(|| svc.metadata.creation_timestamp.clone()),
+        rollout: if input.primary.is_some() {
+            Some(input.memory).filter(|m| *m != RolloutStatus::default())
+        } else {
+            old.rollout
+        },
     }
 }
 

@@ -8,14 +8,18 @@ use k8s_openapi::jiff::Timestamp;
 use kube::ResourceExt;
 
 use crate::labels::{DEPLOYMENT_LABEL, DRAINING, INSTANCE_STATUS_LABEL};
-use crate::rollout::{TaskClass, TaskInfo};
-use crate::tasks::{StopCode, TaskObservation, observe};
+use crate::rollout::{RunHealth, TaskClass, TaskInfo};
+use crate::tasks::{
+    StopCode, TaskObservation, has_essential_health_check, observe, unknown_window_seconds,
+};
 
 /// One task: its Pod, what it is, and where.
 pub struct TaskView {
     pub pod: Pod,
     pub obs: TaskObservation,
     pub info: TaskInfo,
+    /// Seconds until this task's health changes by time alone.
+    pub wake_in: Option<i64>,
 }
 
 pub fn node_is_draining(node: &Node) -> bool {
@@ -48,7 +52,7 @@ fn not_ready_for(node: &Node, now: Timestamp) -> Option<i64> {
 
 /// When a NotReady node that has tasks will count as lost, if any: the reconcile must
 /// come back then (nothing else changes at that moment to trigger it).
-pub fn next_loss_check(
+fn next_loss_check(
     tasks: &[TaskView],
     nodes: &HashMap<String, &Node>,
     now: Timestamp,
@@ -63,6 +67,17 @@ pub fn next_loss_check(
         .min()
 }
 
+/// The time rules a reconcile classifies tasks by.
+#[derive(Clone, Copy, Debug)]
+pub struct Rules {
+    /// A NotReady node counts as lost after this (`--node-lost-after-seconds`).
+    pub lost_after: i64,
+    /// A RUNNING task without essential health checks is healthy after this (ECS: 40 s).
+    pub healthy_after: i64,
+    /// The service's healthCheckGracePeriodSeconds: UNHEALTHY is ignored this long.
+    pub grace: i64,
+}
+
 /// A node counts as lost (ECS: agent disconnected for good) when it is gone, or NotReady
 /// for at least `lost_after` seconds (operator flag `--node-lost-after-seconds`).
 pub fn classify(
@@ -70,7 +85,7 @@ pub fn classify(
     deleting: &[String],
     nodes: &HashMap<String, &Node>,
     now: Timestamp,
-    lost_after: i64,
+    rules: Rules,
 ) -> Vec<TaskView> {
     pods.into_iter()
         .map(|pod| {
@@ -84,8 +99,10 @@ pub fn classify(
             let node = nodes.get(&node_name);
             let lost = match node {
                 None => true,
-                Some(n) => not_ready_for(n, now).is_some_and(|s| s >= lost_after),
+                Some(n) => not_ready_for(n, now).is_some_and(|s| s >= rules.lost_after),
             };
+            let ran = obs.ran_for_seconds;
+            let mut wake_in = None;
             let class = if pod.metadata.deletion_timestamp.is_some()
                 || deleting.contains(&name)
                 || obs.last_status == crate::tasks::LastStatus::Stopped && obs.stop.is_none()
@@ -102,23 +119,71 @@ pub fn classify(
                     reason: format!("Host EC2 (instance {node_name}) terminated."),
                 }
             } else if obs.is_running() {
-                TaskClass::Running {
-                    healthy: obs.health != "UNHEALTHY",
-                }
+                let (health, wake) = run_health(&pod, &obs, ran.unwrap_or(0), rules);
+                wake_in = wake;
+                TaskClass::Running(health)
             } else {
                 TaskClass::Pending
             };
-            let info = TaskInfo {
-                id: name,
-                deployment: pod
-                    .labels()
+            let mut info = TaskInfo::new(
+                name,
+                pod.labels()
                     .get(DEPLOYMENT_LABEL)
                     .cloned()
                     .unwrap_or_default(),
                 class,
-                draining: node.is_some_and(|n| node_is_draining(n)),
-            };
-            TaskView { pod, obs, info }
+            );
+            info.draining = node.is_some_and(|n| node_is_draining(n));
+            info.reached_running = ran.is_some();
+            // Approximation: a stopped Pod does not say whether its checks had passed, so a
+            // task counts as having been healthy once it ran for the settle time.
+            info.was_healthy = info.was_healthy || ran.is_some_and(|r| r >= rules.healthy_after);
+            TaskView {
+                pod,
+                obs,
+                info,
+                wake_in,
+            }
         })
         .collect()
+}
+
+/// §3.3 and §3.6: a task with essential health checks is healthy once they pass; one without
+/// after `healthy_after` seconds RUNNING; UNHEALTHY is ignored during the grace period.
+/// Also returns when the answer changes by time alone (the reconcile must come back then).
+fn run_health(
+    pod: &Pod,
+    obs: &TaskObservation,
+    ran: i64,
+    rules: Rules,
+) -> (RunHealth, Option<i64>) {
+    let checked = has_essential_health_check(pod);
+    match obs.health {
+        "UNHEALTHY" if ran < rules.grace => (RunHealth::Settling, Some(rules.grace - ran)),
+        "UNHEALTHY" => (RunHealth::Unhealthy, None),
+        "HEALTHY" => (RunHealth::Healthy, None),
+        _ if checked => {
+            let window = unknown_window_seconds(pod);
+            (RunHealth::Settling, (ran < window).then(|| window - ran))
+        }
+        _ if ran >= rules.healthy_after => (RunHealth::Healthy, None),
+        _ => (RunHealth::Settling, Some(rules.healthy_after - ran)),
+    }
+}
+
+/// Seconds until something about the tasks changes by time alone (a node counts as lost, a
+/// task becomes healthy, a grace period ends): nothing else triggers a reconcile then.
+pub fn next_wake(
+    tasks: &[TaskView],
+    nodes: &HashMap<String, &Node>,
+    now: Timestamp,
+    lost_after: i64,
+) -> Option<u64> {
+    let loss = next_loss_check(tasks, nodes, now, lost_after);
+    let health = tasks
+        .iter()
+        .filter_map(|t| t.wake_in)
+        .map(|s| s.max(0) as u64)
+        .min();
+    [loss, health].into_iter().flatten().min()
 }
