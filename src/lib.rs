@@ -4,6 +4,7 @@ pub mod api;
 pub mod arn;
 pub mod cli;
 pub mod controllers;
+pub mod expose;
 pub mod import;
 pub mod labels;
 pub mod placement;

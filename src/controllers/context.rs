@@ -32,6 +32,9 @@ pub struct Context {
     /// The last EcsService status this process wrote, by UID (see ecs_service::status::previous).
     pub written_status:
         std::sync::Mutex<std::collections::HashMap<String, crate::api::EcsServiceStatus>>,
+    /// A fingerprint of the Kubernetes Services last applied for each EcsService (by UID):
+    /// they are re-applied only when what they should be changes.
+    pub exposed: std::sync::Mutex<std::collections::HashMap<String, String>>,
     pub config: OperatorConfig,
     pub recorder: Recorder,
     pub stores: Stores,
@@ -51,6 +54,7 @@ impl Context {
             stores,
             expectations: Default::default(),
             written_status: Default::default(),
+            exposed: Default::default(),
         })
     }
 

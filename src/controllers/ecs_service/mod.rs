@@ -10,6 +10,7 @@ mod apply;
 mod daemon;
 mod drain;
 mod error;
+mod expose;
 mod resolve;
 mod round;
 mod status;
@@ -222,7 +223,7 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     let mut new_events: Vec<String> = Vec::new();
     let mut round = round::Round::default();
     let mut primary = None;
-    let degraded = match &resolved {
+    let mut degraded = match &resolved {
         Err(e) => {
             if e.is_configuration_problem() {
                 ctx.event(
@@ -274,6 +275,11 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
             None
         }
     };
+    if let Ok(r) = &resolved
+        && let Some(problem) = expose::sync(&ctx, &svc, r).await?
+    {
+        degraded = Some(("InvalidParameter", problem.to_string()));
+    }
     new_events.append(&mut round.events);
     let was_steady = crate::api::conditions::is_true(&previous.conditions, "Ready");
     let steady = round.progress.steady && degraded.is_none();
