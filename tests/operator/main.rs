@@ -4,6 +4,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod deployments;
+mod instances;
 mod services;
 mod task_definitions;
 mod tasks;

@@ -5,6 +5,8 @@
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod invariants;
+
 use std::time::Duration;
 
 use ecs_operator::api::all_crds;
