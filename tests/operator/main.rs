@@ -6,6 +6,7 @@ mod support;
 
 mod deployments;
 mod instances;
+mod load_balancers;
 mod services;
 mod task_definitions;
 mod tasks;

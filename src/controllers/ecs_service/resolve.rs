@@ -184,3 +184,73 @@ pub fn deployment_id(svc: &EcsService, revision: &Revision) -> String {
     let n = u64::from_str_radix(&hex, 16).unwrap_or(0) % 10_000_000_000_000_000_000;
     format!("ecs-svc/{n:019}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::EcsServiceSpec;
+
+    fn service(spec: serde_json::Value) -> EcsService {
+        let spec: EcsServiceSpec = serde_json::from_value(spec).unwrap();
+        EcsService::new("web", spec)
+    }
+
+    fn revision(number: i64) -> Revision {
+        Revision {
+            family: "web".into(),
+            number,
+            spec: serde_json::from_value(
+                serde_json::json!({"family": "web", "containerDefinitions": []}),
+            )
+            .unwrap(),
+            spec_hash: String::new(),
+            registered_by_object: "web".into(),
+            registered_at: None,
+        }
+    }
+
+    /// §3.2: what starts a new deployment and what is applied in place.
+    #[test]
+    fn only_deployment_relevant_changes_change_the_deployment_id() {
+        let base = serde_json::json!({"taskDefinition": "web", "desiredCount": 2});
+        let id = deployment_id(&service(base.clone()), &revision(1));
+        assert!(
+            id.starts_with("ecs-svc/") && id.len() == "ecs-svc/".len() + 19,
+            "{id}"
+        );
+        let same = [
+            serde_json::json!({"taskDefinition": "web", "desiredCount": 9}),
+            serde_json::json!({"taskDefinition": "web", "desiredCount": 2,
+                "deploymentConfiguration": {"minimumHealthyPercent": 50}}),
+            serde_json::json!({"taskDefinition": "web", "desiredCount": 2,
+                "placementStrategy": [{"type": "binpack", "field": "memory"}],
+                "placementConstraints": [{"type": "distinctInstance"}],
+                "healthCheckGracePeriodSeconds": 30, "availabilityZoneRebalancing": "ENABLED"}),
+        ];
+        for spec in same {
+            assert_eq!(
+                deployment_id(&service(spec.clone()), &revision(1)),
+                id,
+                "{spec}"
+            );
+        }
+        assert_ne!(
+            deployment_id(&service(base.clone()), &revision(2)),
+            id,
+            "new revision"
+        );
+        let different = [
+            serde_json::json!({"taskDefinition": "web", "forceNewDeployment": true}),
+            serde_json::json!({"taskDefinition": "web", "loadBalancers": [{"containerName": "web", "containerPort": 80}]}),
+            serde_json::json!({"taskDefinition": "web", "serviceRegistries": [{"registryArn": "arn:x"}]}),
+            serde_json::json!({"taskDefinition": "web", "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["s-1"]}}}),
+        ];
+        for spec in different {
+            assert_ne!(
+                deployment_id(&service(spec.clone()), &revision(1)),
+                id,
+                "{spec}"
+            );
+        }
+    }
+}
