@@ -42,6 +42,29 @@ async fn let_helm_adopt_crds(client: &Client, release: &str, namespace: &str) {
     }
 }
 
+/// Leaves the kept CRDs as the other tests expect them: no Helm ownership marks.
+async fn release_crds_from_helm(client: &Client) {
+    let api: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for crd in CRDS {
+        let Ok(current) = api.get(crd).await else {
+            continue;
+        };
+        let labels: serde_json::Map<String, serde_json::Value> = current
+            .labels()
+            .keys()
+            .filter(|k| k.starts_with("app.kubernetes.io/") || k.starts_with("helm.sh/"))
+            .map(|k| (k.clone(), serde_json::Value::Null))
+            .collect();
+        let release = json!({"metadata": {"labels": labels, "annotations": {
+            "meta.helm.sh/release-name": null, "meta.helm.sh/release-namespace": null,
+            "helm.sh/resource-policy": null
+        }}});
+        let _ = api
+            .patch(crd, &PatchParams::default(), &Patch::Merge(&release))
+            .await;
+    }
+}
+
 /// The release namespace enforces the restricted Pod Security Standard, so the operator's
 /// pods are only created if the chart's securityContext meets it.
 async fn enforce_restricted(client: &Client, namespace: &str) {
@@ -217,6 +240,7 @@ async fn helm_install_then_the_operator_converges_with_the_chart_rbac_only() {
             .is_none(),
         "helm uninstall removes the ClusterRole"
     );
+    release_crds_from_helm(&admin).await;
     cluster.cleanup().await;
     app.cleanup().await;
     release_ns.cleanup().await;
