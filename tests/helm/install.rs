@@ -246,9 +246,9 @@ async fn helm_install_then_the_operator_converges_with_the_chart_rbac_only() {
     release_ns.cleanup().await;
 }
 
-/// A TaskDefinition, a 3-task service spread over zones and a one-off task, all run by
-/// the impersonated operator: revisions (ControllerRevisions), Pods, status, finalizers
-/// and Events each need a rule of the ClusterRole.
+/// A TaskDefinition, a 3-task service behind a load balancer spread over zones and a
+/// one-off task, all run by the impersonated operator: revisions (ControllerRevisions),
+/// Pods, Services, status, finalizers and Events each need a rule of the ClusterRole.
 async fn converge_a_service_and_a_task(app: &TestNamespace) {
     let cluster = &app.name;
     app.apply_yaml(&format!(
@@ -259,7 +259,12 @@ metadata: {{name: web}}
 spec:
   family: web
   containerDefinitions:
-    - {{name: web, image: nginx, essential: true, cpu: 256, memory: 256}}
+    - name: web
+      image: nginx
+      essential: true
+      cpu: 256
+      memory: 256
+      portMappings: [{{containerPort: 80, protocol: tcp}}]
 ---
 apiVersion: ecs.operator.dev/v1alpha1
 kind: EcsService
@@ -268,6 +273,9 @@ spec:
   cluster: {cluster}
   taskDefinition: web
   desiredCount: 3
+  # A load balancer target makes the operator manage a Service for it (core/v1 services).
+  loadBalancers:
+    - {{targetGroupArn: "arn:aws:elasticloadbalancing:local:000000000000:targetgroup/web/0123456789abcdef", containerName: web, containerPort: 80}}
   placementStrategy:
     - {{type: spread, field: "attribute:ecs.availability-zone"}}
 ---
