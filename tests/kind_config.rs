@@ -10,7 +10,7 @@ fn three_container_instances_in_three_zones_and_one_control_plane() {
     assert_eq!(config["kind"], "Cluster");
     assert_eq!(config["apiVersion"], "kind.x-k8s.io/v1alpha4");
     let nodes = config["nodes"].as_array().expect("nodes");
-    let role = |r: &str| nodes.iter().filter(move |n| n["role"] == r);
+    let role = |r: &'static str| nodes.iter().filter(move |n| n["role"] == r);
     assert_eq!(role("control-plane").count(), 1);
     assert!(
         role("control-plane").all(|n| n["labels"]["ecs.operator.dev/cluster"].is_null()),
