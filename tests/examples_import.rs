@@ -38,7 +38,10 @@ fn the_migrated_example_is_the_import_of_the_ecs_json() {
         "family",
         "examples/ecs-json/checkout.describe-services.json",
     ]));
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/50-migrated-checkout.yaml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/50-migrated-checkout.yaml"
+    );
     let example = documents(&std::fs::read_to_string(path).expect("read the example"));
     assert_eq!(
         example, expected,
