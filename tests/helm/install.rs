@@ -97,7 +97,7 @@ async fn helm_install_then_the_operator_converges_with_the_chart_rbac_only() {
     let_helm_adopt_crds(&admin, &release, ns).await;
 
     let kubeconfig = support::kubeconfig_path();
-    blocking_helm(
+    let notes = blocking_helm(
         [
             "install",
             &release,
@@ -115,6 +115,10 @@ async fn helm_install_then_the_operator_converges_with_the_chart_rbac_only() {
         .to_vec(),
     )
     .await;
+    assert!(
+        notes.contains(&format!("leader election on: Lease {ns}/ecs-operator")),
+        "NOTES.txt tells where the Lease is:\n{notes}"
+    );
 
     // Everything the chart renders exists.
     let fullname = format!("{release}-ecs-operator");
