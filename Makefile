@@ -25,8 +25,15 @@ dev: kube-bins ## Local control plane + 6 kwok container instances + CRDs + exam
 	hack/dev.sh
 
 .PHONY: crds
-crds: ## Regenerate crds/ from the Rust types
+crds: ## Regenerate crds/ (and the chart's byte-identical copy) from the Rust types
 	$(CARGO) run --quiet -- crds --out-dir crds
+	rm -f charts/ecs-operator/files/crds/*.yaml
+	cp crds/*.yaml charts/ecs-operator/files/crds/
+
+.PHONY: helm-lint
+helm-lint: kube-bins ## helm lint --strict and helm template of charts/ecs-operator
+	$(KUBEBUILDER_ASSETS)/helm lint --strict charts/ecs-operator
+	$(KUBEBUILDER_ASSETS)/helm template ecs-operator charts/ecs-operator >/dev/null
 
 .PHONY: cluster-up
 cluster-up: kube-bins ## Start a local control plane in the background (.cluster/kubeconfig)

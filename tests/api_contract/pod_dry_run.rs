@@ -28,6 +28,10 @@ fn sample_definitions() -> Vec<(String, ecs_operator::api::TaskDefinitionSpec)> 
     }
     for entry in std::fs::read_dir(root.join("examples")).expect("examples") {
         let path = entry.expect("entry").path();
+        // Manifests only: examples/ecs-json/ holds the ECS JSON of the migration example.
+        if path.extension().is_none_or(|x| x != "yaml") {
+            continue;
+        }
         for doc in yaml_documents(&std::fs::read_to_string(&path).expect("read")) {
             if doc["kind"] == "TaskDefinition" {
                 let td: TaskDefinition = serde_json::from_value(doc).expect("TaskDefinition");

@@ -25,15 +25,37 @@ pub const MANAGER: &str = "ecs-operator-tests";
 
 /// A client for the test control plane. Fails loudly when run outside `make test`.
 pub async fn client() -> Client {
-    let path = std::env::var("ECS_TEST_KUBECONFIG").expect(
+    Client::try_from(config().await).expect("build a client")
+}
+
+/// The path of the test control plane's (admin) kubeconfig.
+pub fn kubeconfig_path() -> String {
+    std::env::var("ECS_TEST_KUBECONFIG").expect(
         "ECS_TEST_KUBECONFIG is not set: these tests need the real control plane that `make test` starts \
          (or run them as `hack/with-test-plane.sh cargo test --test operator`)",
-    );
-    let kubeconfig = Kubeconfig::read_from(&path).expect("read the test kubeconfig");
-    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+    )
+}
+
+/// The client configuration of the test control plane (the admin identity).
+pub async fn config() -> Config {
+    let kubeconfig = Kubeconfig::read_from(kubeconfig_path()).expect("read the test kubeconfig");
+    Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
-        .expect("load the test kubeconfig");
-    Client::try_from(config).expect("build a client")
+        .expect("load the test kubeconfig")
+}
+
+/// A client that acts as the ServiceAccount `namespace/name`: the admin identity (in
+/// system:masters) impersonates it, so every request is authorized with exactly that
+/// ServiceAccount's RBAC, as if the operator ran with its token.
+pub async fn service_account_client(namespace: &str, name: &str) -> Client {
+    let mut config = config().await;
+    config.auth_info.impersonate = Some(format!("system:serviceaccount:{namespace}:{name}"));
+    config.auth_info.impersonate_groups = Some(vec![
+        "system:serviceaccounts".into(),
+        format!("system:serviceaccounts:{namespace}"),
+        "system:authenticated".into(),
+    ]);
+    Client::try_from(config).expect("build an impersonating client")
 }
 
 static CRDS: OnceCell<()> = OnceCell::const_new();
@@ -249,6 +271,21 @@ pub async fn ensure_operator() {
             })
             .expect("spawn operator thread");
     });
+}
+
+/// Runs the operator (all controllers) on the current runtime with `client` — e.g. one
+/// from `service_account_client`, to run it with a ServiceAccount's permissions. Abort the
+/// handle to stop it; a failing operator panics the task (seen through the handle).
+pub fn spawn_operator_with(client: Client) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let config = ecs_operator::controllers::OperatorConfig {
+            node_lost_after_seconds: 3,
+            ..Default::default()
+        };
+        if let Err(e) = ecs_operator::controllers::run(client, config).await {
+            panic!("operator stopped: {e:#}");
+        }
+    })
 }
 
 /// Polls `get` until `check` accepts the object or `deadline` passes; returns the last
