@@ -256,14 +256,7 @@ pub async fn ensure_operator() {
                 }
                 runtime.block_on(async {
                     let client = client().await;
-                    // Lost-node detection after 3 s instead of 60 s, and tasks without a
-                    // health check healthy after 2 s instead of ECS's 40 s, so tests wait
-                    // seconds, not minutes (both are operator flags).
-                    let config = ecs_operator::controllers::OperatorConfig {
-                        node_lost_after_seconds: 3,
-                        healthy_after_seconds: 2,
-                        ..Default::default()
-                    };
+                    let config = test_operator_config();
                     if let Err(e) = ecs_operator::controllers::run(client, config).await {
                         panic!("operator stopped: {e:#}");
                     }
@@ -276,12 +269,20 @@ pub async fn ensure_operator() {
 /// Runs the operator (all controllers) on the current runtime with `client` — e.g. one
 /// from `service_account_client`, to run it with a ServiceAccount's permissions. Abort the
 /// handle to stop it; a failing operator panics the task (seen through the handle).
+/// Lost-node detection after 3 s instead of 60 s, and tasks without a health check healthy
+/// after 2 s instead of ECS's 40 s, so tests wait seconds, not minutes (both are operator
+/// flags).
+pub fn test_operator_config() -> ecs_operator::controllers::OperatorConfig {
+    ecs_operator::controllers::OperatorConfig {
+        node_lost_after_seconds: 3,
+        healthy_after_seconds: 2,
+        ..Default::default()
+    }
+}
+
 pub fn spawn_operator_with(client: Client) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let config = ecs_operator::controllers::OperatorConfig {
-            node_lost_after_seconds: 3,
-            ..Default::default()
-        };
+        let config = test_operator_config();
         if let Err(e) = ecs_operator::controllers::run(client, config).await {
             panic!("operator stopped: {e:#}");
         }
