@@ -371,3 +371,63 @@ spec:
     ns.cleanup().await;
     cluster.cleanup().await;
 }
+
+/// ECS resolves a bare family when a deployment starts: deleting the TaskDefinition (its
+/// family goes INACTIVE) leaves the service running — and replacing tasks — on the revision
+/// it runs.
+#[tokio::test]
+async fn a_service_keeps_its_revision_when_the_family_goes_inactive() {
+    ensure_operator().await;
+    let ns = TestNamespace::new("inactive").await;
+    let cluster = TestCluster::new(&ns, 3).await;
+    ns.apply_yaml(&manifests(&cluster.name, "nginx:1.27", "  desiredCount: 2"))
+        .await
+        .expect("apply");
+    let services = ns.api_for("EcsService");
+    wait_for_object(&services, "web", WAIT, |o| completed_on(o, 1, 2))
+        .await
+        .expect("steady");
+    ns.api_for("TaskDefinition")
+        .delete("web", &Default::default())
+        .await
+        .expect("delete the TaskDefinition");
+    let gone = poll_until(WAIT, || async {
+        ns.api_for("TaskDefinition")
+            .get_opt("web")
+            .await
+            .ok()
+            .flatten()
+            .is_none()
+    })
+    .await;
+    assert!(gone, "the TaskDefinition is gone");
+    // A task is lost: the service still replaces it from the INACTIVE revision.
+    let victim = live_task_pods(&ns, "web").await[0]
+        .metadata
+        .name
+        .clone()
+        .unwrap();
+    let api: Api<Pod> = Api::namespaced(ns.client.clone(), &ns.name);
+    api.delete(&victim, &Default::default())
+        .await
+        .expect("delete a task");
+    let replaced = poll_until(WAIT, || async {
+        let live = live_task_pods(&ns, "web").await;
+        live.len() == 2
+            && live
+                .iter()
+                .all(|p| p.metadata.name.as_deref() != Some(victim.as_str()))
+    })
+    .await;
+    assert!(replaced, "the lost task was replaced");
+    let svc = wait_for_object(&services, "web", WAIT, |o| completed_on(o, 1, 2))
+        .await
+        .expect("steady on revision 1");
+    let conditions = svc.data["status"]["conditions"].to_string();
+    assert!(
+        !conditions.contains("TaskDefinitionInactive"),
+        "{conditions}"
+    );
+    ns.cleanup().await;
+    cluster.cleanup().await;
+}

@@ -219,7 +219,18 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
 
     let previous = status::previous(&ctx, &svc);
     let mut memory = previous.rollout.clone().unwrap_or_default();
-    let resolved = resolve_primary(&ctx, &svc, &mut memory);
+    // The deployment running now, should the spec's family have gone INACTIVE.
+    let current = previous
+        .deployments
+        .iter()
+        .find(|d| d.status == "PRIMARY")
+        .and_then(|d| {
+            Some(crate::api::ecs_service::DeploymentReference {
+                id: d.id.clone(),
+                task_definition: d.task_definition.clone()?,
+            })
+        });
+    let resolved = resolve_primary(&ctx, &svc, &mut memory, current.as_ref());
     let mut new_events: Vec<String> = Vec::new();
     let mut round = round::Round::default();
     let mut primary = None;
@@ -339,8 +350,18 @@ fn resolve_primary(
     ctx: &Ctx,
     svc: &EcsService,
     memory: &mut crate::api::ecs_service::RolloutStatus,
+    current: Option<&crate::api::ecs_service::DeploymentReference>,
 ) -> Result<resolve::Resolved, Error> {
-    let spec = resolve::resolve_service(ctx, svc, None)?;
+    let spec = match resolve::resolve_service(ctx, svc, None) {
+        // ECS resolves a bare family once, when the deployment starts: a service keeps
+        // running (and scaling) its revision after the family goes INACTIVE (§5.1).
+        Err(Error::TaskDefinition(crate::registry::ResolveError::Inactive(_)))
+            if current.is_some() =>
+        {
+            return resolve::resolve_service(ctx, svc, current);
+        }
+        other => other?,
+    };
     deployments::forget_stale_failure(&spec.deployment_id, memory);
     match deployments::rollback_for(&spec.deployment_id, memory).cloned() {
         Some(rollback) => resolve::resolve_service(ctx, svc, Some(&rollback)),
