@@ -257,9 +257,13 @@ pub fn plan_service(input: &ServiceInput<'_>) -> ServicePlan {
     plan.replace_candidates = healthy_replaceable.iter().map(|t| t.id.clone()).collect();
 
     let waiting = (!healthy_replaceable.is_empty() || u > 0) && plan.replace == 0;
+    // Stuck only when nothing at all moves this round (a round that stops pending old tasks
+    // is progress).
+    // Nor while PRIMARY tasks are still becoming healthy: their turning healthy frees room.
     plan.deadlocked = waiting
         && plan.start == 0
-        && stop_unhealthy == 0
+        && plan.stop.is_empty()
+        && keep.iter().all(|t| t.is_healthy())
         && keep_count < d
         && live_count >= hi
         && !scaling_in
@@ -395,6 +399,30 @@ mod tests {
         let p = plan_service(&input(2, 100, 100, &tasks));
         assert!(p.deadlocked);
         assert_eq!((p.start, p.replace), (0, 0));
+    }
+
+    #[test]
+    fn waiting_for_new_tasks_to_turn_healthy_is_not_a_deadlock() {
+        let mut tasks: Vec<TaskInfo> = (0..4).map(|i| healthy(&format!("o{i}"), "old")).collect();
+        tasks.extend((0..2).map(|i| {
+            task(
+                &format!("n{i}"),
+                "p",
+                TaskClass::Running(RunHealth::Settling),
+            )
+        }));
+        let p = plan_service(&input(4, 100, 150, &tasks));
+        assert_eq!((p.start, p.replace), (0, 0));
+        assert!(!p.deadlocked);
+    }
+
+    #[test]
+    fn stopping_pending_old_tasks_is_not_a_deadlock() {
+        let mut tasks: Vec<TaskInfo> = (0..4).map(|i| healthy(&format!("a{i}"), "old")).collect();
+        tasks.extend((0..4).map(|i| task(&format!("b{i}"), "older", TaskClass::Pending)));
+        let p = plan_service(&input(4, 100, 200, &tasks));
+        assert_eq!((p.start, p.stop.len()), (0, 4));
+        assert!(!p.deadlocked, "the pending tasks stop: progress");
     }
 
     #[test]

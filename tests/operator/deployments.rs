@@ -431,3 +431,37 @@ async fn a_service_keeps_its_revision_when_the_family_goes_inactive() {
     ns.cleanup().await;
     cluster.cleanup().await;
 }
+
+/// A second update during a rollout makes another PRIMARY; the previous one becomes ACTIVE
+/// beside the original and both drain (§3.4), within the bounds throughout.
+#[tokio::test]
+async fn two_quick_updates_leave_two_active_deployments_that_both_drain() {
+    // 100/150: revision 2 replaces two tasks at a time, so its first tasks are RUNNING while
+    // revision 1 still has some.
+    let (ns, cluster, watch) = roll("roll-twice", 4, 100, 150).await;
+    let services = ns.api_for("EcsService");
+    let midway = wait_for_object(&services, "web", WAIT, |o| {
+        let d = deployments(o);
+        // Revision 1 down to 2: revision 2's first two are healthy (only then do old ones
+        // stop).
+        d.len() == 2 && d[0]["runningCount"].as_i64() >= Some(2) && d[1]["runningCount"] == 2
+    })
+    .await;
+    midway.expect("revision 2 halfway");
+    new_revision(&ns, "nginx:1.29").await;
+    let three = wait_for_object(&services, "web", WAIT, |o| {
+        let d = deployments(o);
+        d.len() == 3
+            && d[0]["status"] == "PRIMARY"
+            && d[1..].iter().all(|x| x["status"] == "ACTIVE")
+    })
+    .await;
+    three.expect("PRIMARY and two ACTIVE deployments at once");
+    wait_for_object(&services, "web", WAIT, |o| completed_on(o, 3, 4))
+        .await
+        .expect("revision 3 completes; the others drained");
+    let record = watch.finish();
+    assert!(record.violations.is_empty(), "{:?}", record.violations);
+    ns.cleanup().await;
+    cluster.cleanup().await;
+}
