@@ -6,6 +6,7 @@ pub mod cli;
 pub mod controllers;
 pub mod import;
 pub mod labels;
+pub mod operations;
 pub mod placement;
 pub mod registry;
 pub mod rollout;

@@ -25,6 +25,9 @@ pub struct OperatorConfig {
     /// Name reported on Events and used as field manager.
     #[arg(long, env = "ECS_OPERATOR_MANAGER", default_value = "ecs-operator")]
     pub manager: String,
+    /// Metrics, probes, leader election.
+    #[command(flatten)]
+    pub operations: crate::operations::OperationsConfig,
 }
 
 impl Default for OperatorConfig {
@@ -35,6 +38,7 @@ impl Default for OperatorConfig {
             allow_privileged: false,
             node_lost_after_seconds: 60,
             manager: "ecs-operator".into(),
+            operations: Default::default(),
         }
     }
 }

@@ -35,10 +35,17 @@ pub struct Context {
     pub config: OperatorConfig,
     pub recorder: Recorder,
     pub stores: Stores,
+    /// Process shutdown: every controller stops taking work when it is requested.
+    pub shutdown: crate::operations::Shutdown,
 }
 
 impl Context {
-    pub fn new(client: Client, config: OperatorConfig, stores: Stores) -> Arc<Self> {
+    pub fn new(
+        client: Client,
+        config: OperatorConfig,
+        stores: Stores,
+        shutdown: crate::operations::Shutdown,
+    ) -> Arc<Self> {
         let reporter = Reporter {
             controller: config.manager.clone(),
             instance: std::env::var("POD_NAME").ok(),
@@ -49,6 +56,7 @@ impl Context {
             config,
             recorder,
             stores,
+            shutdown,
             expectations: Default::default(),
             written_status: Default::default(),
         })
