@@ -24,6 +24,13 @@ fn start_operator() -> Child {
     let kubeconfig = std::env::var("ECS_TEST_KUBECONFIG").expect("ECS_TEST_KUBECONFIG");
     Command::new(env!("CARGO_BIN_EXE_ecs-operator"))
         .arg("run")
+        // No endpoints: the default ports 8080/8081 may be taken on a shared machine.
+        .args([
+            "--metrics-bind-address",
+            "0",
+            "--health-probe-bind-address",
+            "0",
+        ])
         .env("KUBECONFIG", kubeconfig)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
