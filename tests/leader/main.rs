@@ -187,6 +187,57 @@ async fn holder_becomes(log: &Shared, holder: &str, deadline: Duration) -> Optio
     }
 }
 
+/// Every write whose revision falls in a Lease version that names another replica (or
+/// none, or precedes the first version).
+fn writes_outside_their_term(writes: &[Write], terms: &[Term]) -> Vec<String> {
+    let mut terms = terms.to_vec();
+    terms.sort_by_key(|t| t.revision);
+    writes
+        .iter()
+        .filter_map(|w| {
+            let holder = terms
+                .iter()
+                .rev()
+                .find(|t| t.revision < w.revision)
+                .and_then(|t| t.holder.clone());
+            (holder.as_deref() != Some(w.replica.as_str())).then(|| {
+                format!(
+                    "{} by replica-{} at revision {} while the Lease named {holder:?}",
+                    w.what, w.replica, w.revision
+                )
+            })
+        })
+        .collect()
+}
+
+/// The checker itself: a standby's early write, a dead leader's late write and a write
+/// before any term are each reported; writes inside their terms are not.
+#[test]
+fn the_term_check_reports_writes_outside_their_term() {
+    let term = |revision, holder: Option<&str>| Term {
+        revision,
+        holder: holder.map(str::to_string),
+        seen: Instant::now(),
+    };
+    let write = |revision, replica: &str| Write {
+        revision,
+        what: format!("create Pod/p{revision}"),
+        replica: replica.into(),
+    };
+    let terms = [term(20, Some("b")), term(10, Some("a")), term(30, None)];
+    assert!(writes_outside_their_term(&[write(11, "a"), write(25, "b")], &terms).is_empty());
+    let found = writes_outside_their_term(
+        &[
+            write(5, "a"),
+            write(12, "b"),
+            write(21, "a"),
+            write(31, "b"),
+        ],
+        &terms,
+    );
+    assert_eq!(found.len(), 4, "{found:?}");
+}
+
 async fn scale(ns: &TestNamespace, n: i64) {
     ns.api_for("EcsService")
         .patch(
@@ -435,22 +486,18 @@ async fn only_the_lease_holder_writes_and_a_standby_takes_over() {
         (log.writes.clone(), log.terms.clone())
     };
     terms.sort_by_key(|t| t.revision);
+    let violations = writes_outside_their_term(&writes, &terms);
+    assert!(
+        violations.is_empty(),
+        "writes outside the writer's term:\n{}\nLease versions (revision, holder): {:?}",
+        violations.join("\n"),
+        terms
+            .iter()
+            .map(|t| (t.revision, t.holder.clone()))
+            .collect::<Vec<_>>()
+    );
     let mut per_replica = std::collections::BTreeMap::<String, usize>::new();
     for w in &writes {
-        let term = terms.iter().rev().find(|t| t.revision < w.revision);
-        let holder = term.and_then(|t| t.holder.clone());
-        assert_eq!(
-            holder.as_deref(),
-            Some(w.replica.as_str()),
-            "{} by replica-{} at revision {} while the Lease named {holder:?} (terms: {:?})",
-            w.what,
-            w.replica,
-            w.revision,
-            terms
-                .iter()
-                .map(|t| (t.revision, t.holder.clone()))
-                .collect::<Vec<_>>()
-        );
         *per_replica.entry(w.replica.clone()).or_default() += 1;
     }
     // Not vacuous: each of the three terms wrote, including tasks of the same scale-up.
