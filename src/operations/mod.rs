@@ -48,7 +48,7 @@ impl ShutdownTrigger {
     pub fn on_signals(self) {
         tokio::spawn(async move {
             wait_for_signal().await;
-            tracing::info!("shutdown requested: stopping controllers, then releasing the Lease");
+            tracing::info!("shutdown requested: stopping");
             self.trigger();
             wait_for_signal().await;
             tracing::warn!("second signal: exiting without waiting");

@@ -1,6 +1,7 @@
 //! Leader election with real operator processes: only the Lease holder writes, a standby
 //! takes over after the holder is SIGKILLed (within the lease duration, and not before the
-//! lease expired), and a SIGTERMed holder hands the Lease over at once.
+//! lease expired), a SIGTERMed holder hands the Lease over at once, and a holder whose Lease
+//! is taken exits non-zero (fail-stop).
 //!
 //! # What "no moment with two writers" can honestly be proven from the API
 //!
@@ -531,13 +532,46 @@ async fn only_the_lease_holder_writes_and_a_standby_takes_over() {
         "B released the Lease on SIGTERM (a version without holder)"
     );
 
-    let mut c = c;
-    c.terminate();
+    // A standby stops at once on SIGTERM (nothing to finish, no Lease to release).
+    let mut d = replica("replica-d", &ns.name, &lease);
     assert!(
-        c.wait_exit(Duration::from_secs(15))
+        d.wait_probe("/readyz", 200, Duration::from_secs(30)).await,
+        "standby D ready; log:\n{}",
+        d.log_text()
+    );
+    d.terminate();
+    let status = d.wait_exit(Duration::from_secs(5)).await;
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "standby after SIGTERM: {status:?}; log:\n{}",
+        d.log_text()
+    );
+
+    // Fail-stop: when another identity takes the Lease (as after a partition), the holder
+    // stops writing by exiting non-zero at its next renewal instead of carrying on.
+    let mut c = c;
+    let leases: Api<Lease> = Api::namespaced(client.clone(), &ns.name);
+    let taken = support::poll_until(Duration::from_secs(10), || async {
+        let mut l = leases.get(&lease).await.expect("get Lease");
+        let spec = l.spec.get_or_insert_with(Default::default);
+        spec.holder_identity = Some("intruder".into());
+        spec.renew_time = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime(
+            k8s_openapi::jiff::Timestamp::now(),
+        ));
+        // A conflict with C's own renewal: read again and retry.
+        leases
+            .replace(&lease, &Default::default(), &l)
             .await
-            .is_some_and(|s| s.success()),
-        "replica-c exits 0 on SIGTERM"
+            .is_ok()
+    })
+    .await;
+    assert!(taken, "the test took the Lease");
+    let status = c.wait_exit(RETRY * 2 + Duration::from_secs(3)).await;
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(1),
+        "replica-c exits 1 once the Lease is taken; log:\n{}",
+        c.log_text()
     );
     ns.cleanup().await;
     cluster.cleanup().await;
