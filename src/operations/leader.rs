@@ -214,7 +214,8 @@ impl LeaderElector {
         self.observe(&lease);
         let (record, seen) = self.observed.clone().expect("just observed");
         let ours = record.holder.as_deref() == Some(self.identity.as_str());
-        if !ours && let Some(_holder) = &record.holder {
+        // Someone else's term: wait until it has gone unrenewed for its whole duration.
+        if !ours && record.holder.is_some() {
             let duration = record
                 .duration_seconds
                 .map(|s| Duration::from_secs(s.max(0) as u64))
