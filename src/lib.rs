@@ -7,6 +7,7 @@ pub mod controllers;
 pub mod expose;
 pub mod import;
 pub mod labels;
+pub mod operations;
 pub mod placement;
 pub mod registry;
 pub mod rollout;

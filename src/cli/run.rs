@@ -8,9 +8,17 @@ use crate::controllers::{self, OperatorConfig};
 pub fn init_tracing(format: &str) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // No colour codes in a log file or a container log.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
     if format == "json" {
-        builder.json().init();
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init();
     } else {
         builder.init();
     }
@@ -35,5 +43,55 @@ pub fn run(config: OperatorConfig) -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `--log-format json`: each line carries the innermost span (`span`) and every enclosing
+/// one (`spans`) with their fields, so a reconcile's lines name the object.
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buffer {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn json_lines_carry_the_reconcile_span_fields() {
+        let buf = Buffer::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!(
+                "reconcile",
+                controller = "ecsservice",
+                kind = "EcsService",
+                object = "web",
+                namespace = "prod"
+            );
+            let _guard = span.enter();
+            tracing::info!("reconciled");
+        });
+        let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let line: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+        assert_eq!(line["span"]["name"], "reconcile", "{line}");
+        assert_eq!(line["span"]["object"], "web", "{line}");
+        assert_eq!(line["span"]["kind"], "EcsService", "{line}");
+        assert_eq!(line["span"]["namespace"], "prod", "{line}");
+        assert_eq!(line["spans"][0]["controller"], "ecsservice", "{line}");
     }
 }

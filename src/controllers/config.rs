@@ -29,6 +29,9 @@ pub struct OperatorConfig {
     /// Name reported on Events and used as field manager.
     #[arg(long, env = "ECS_OPERATOR_MANAGER", default_value = "ecs-operator")]
     pub manager: String,
+    /// Metrics, probes, leader election.
+    #[command(flatten)]
+    pub operations: crate::operations::OperationsConfig,
 }
 
 impl Default for OperatorConfig {
@@ -40,6 +43,7 @@ impl Default for OperatorConfig {
             node_lost_after_seconds: 60,
             healthy_after_seconds: 40,
             manager: "ecs-operator".into(),
+            operations: Default::default(),
         }
     }
 }

@@ -38,10 +38,17 @@ pub struct Context {
     pub config: OperatorConfig,
     pub recorder: Recorder,
     pub stores: Stores,
+    /// Process shutdown: every controller stops taking work when it is requested.
+    pub shutdown: crate::operations::Shutdown,
 }
 
 impl Context {
-    pub fn new(client: Client, config: OperatorConfig, stores: Stores) -> Arc<Self> {
+    pub fn new(
+        client: Client,
+        config: OperatorConfig,
+        stores: Stores,
+        shutdown: crate::operations::Shutdown,
+    ) -> Arc<Self> {
         let reporter = Reporter {
             controller: config.manager.clone(),
             instance: std::env::var("POD_NAME").ok(),
@@ -52,6 +59,7 @@ impl Context {
             config,
             recorder,
             stores,
+            shutdown,
             expectations: Default::default(),
             written_status: Default::default(),
             exposed: Default::default(),
@@ -71,7 +79,7 @@ impl Context {
         let event = Event {
             type_,
             reason: reason.to_string(),
-            note: Some(note),
+            note: Some(truncate_note(note)),
             action: action.to_string(),
             secondary: None,
         };
@@ -116,5 +124,31 @@ impl Context {
             .filter(|td| td.metadata.deletion_timestamp.is_none())
             .map(|td| crate::controllers::task_definition::family_of(td))
             .collect()
+    }
+}
+
+/// The Events API refuses a note over 1024 bytes (and the whole Event with it), which long
+/// ECS messages listing many tasks exceed: keep the start, cut on a character boundary.
+fn truncate_note(mut note: String) -> String {
+    const MAX: usize = 1024;
+    if note.len() > MAX {
+        let mut end = MAX - '…'.len_utf8();
+        while !note.is_char_boundary(end) {
+            end -= 1;
+        }
+        note.truncate(end);
+        note.push('…');
+    }
+    note
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn event_notes_fit_the_events_api_limit() {
+        let long = "é".repeat(700);
+        let cut = super::truncate_note(long);
+        assert!(cut.len() <= 1024 && cut.ends_with('…'));
+        assert_eq!(super::truncate_note("short".into()), "short");
     }
 }

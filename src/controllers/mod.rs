@@ -27,6 +27,10 @@ pub use context::{Context, Stores};
 
 use crate::api::{EcsCluster, TaskDefinition};
 use crate::labels::{CLUSTER_LABEL, MANAGED_BY, MANAGED_BY_LABEL};
+use crate::operations::http::{Health, Phase, StoresSlot};
+use crate::operations::leader::{Deadline, LeaderElector};
+use crate::operations::metrics::QueueDepth;
+use crate::operations::{Shutdown, ShutdownTrigger};
 
 /// One watch per resource type, shared by every controller: a reflector store for reads
 /// and a fan-out of every changed object to each subscribed controller.
@@ -41,7 +45,7 @@ where
 {
     store: Store<K>,
     writer: Option<reflector::store::Writer<K>>,
-    subscribers: Vec<mpsc::UnboundedSender<K>>,
+    subscribers: Vec<(mpsc::UnboundedSender<K>, QueueDepth)>,
 }
 
 impl<K> SharedWatch<K>
@@ -63,12 +67,19 @@ where
         }
     }
 
-    /// A trigger stream for one controller.
-    fn subscribe(&mut self) -> impl Stream<Item = Result<K, watcher::Error>> + Send + 'static {
+    /// A trigger stream for one controller. Objects forwarded and not yet taken count in
+    /// the controller's `ecs_operator_workqueue_depth`.
+    fn subscribe(
+        &mut self,
+        controller: &'static str,
+    ) -> impl Stream<Item = Result<K, watcher::Error>> + Send + 'static {
         let (tx, rx) = mpsc::unbounded_channel();
-        self.subscribers.push(tx);
-        futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|obj| (Ok(obj), rx))
+        let depth = QueueDepth::of(controller);
+        self.subscribers.push((tx, depth.clone()));
+        futures::stream::unfold((rx, depth), |(mut rx, depth)| async move {
+            let obj = rx.recv().await?;
+            depth.taken();
+            Some((Ok(obj), (rx, depth)))
         })
     }
 
@@ -83,8 +94,10 @@ where
             .for_each(move |event| {
                 match event {
                     Ok(watcher::Event::Apply(obj) | watcher::Event::InitApply(obj) | watcher::Event::Delete(obj)) => {
-                        for tx in &subscribers {
-                            let _ = tx.send(obj.clone());
+                        for (tx, depth) in &subscribers {
+                            if tx.send(obj.clone()).is_ok() {
+                                depth.pushed();
+                            }
                         }
                     }
                     Ok(_) => {}
@@ -98,6 +111,10 @@ where
 
 /// Runs every controller until the process is stopped.
 pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
+    let (trigger, shutdown) = Shutdown::new();
+    trigger.clone().on_signals();
+    // Endpoints first: /healthz answers while the caches fill.
+    let ops = Operations::start(&config, trigger, &shutdown).await?;
     let mut task_definitions = SharedWatch::<TaskDefinition>::new();
     let mut revisions = SharedWatch::<ControllerRevision>::new();
     let mut pods = SharedWatch::<Pod>::new();
@@ -106,22 +123,22 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
 
     let mut services = SharedWatch::<crate::api::EcsService>::new();
     let mut runs = SharedWatch::<crate::api::EcsTask>::new();
-    let td_events = task_definitions.subscribe();
+    let td_events = task_definitions.subscribe("taskdefinition");
     let service_triggers = ecs_service::Triggers {
-        services: services.subscribe(),
-        pods: pods.subscribe(),
-        nodes: nodes.subscribe(),
-        revisions: revisions.subscribe(),
+        services: services.subscribe("ecsservice"),
+        pods: pods.subscribe("ecsservice"),
+        nodes: nodes.subscribe("ecsservice"),
+        revisions: revisions.subscribe("ecsservice"),
     };
     let cluster_triggers = ecs_cluster::Triggers {
-        clusters: clusters.subscribe(),
-        nodes: nodes.subscribe(),
-        pods: pods.subscribe(),
-        services: services.subscribe(),
+        clusters: clusters.subscribe("ecscluster"),
+        nodes: nodes.subscribe("ecscluster"),
+        pods: pods.subscribe("ecscluster"),
+        services: services.subscribe("ecscluster"),
     };
     let run_triggers = ecs_task::Triggers {
-        tasks: runs.subscribe(),
-        pods: pods.subscribe(),
+        tasks: runs.subscribe("ecstask"),
+        pods: pods.subscribe("ecstask"),
     };
 
     let managed = format!("{MANAGED_BY_LABEL}={MANAGED_BY}");
@@ -148,39 +165,184 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
         clusters: clusters.store.clone(),
         services: services.store.clone(),
     };
-    // Reconciling on a partial cache could create duplicates: wait for every initial list.
-    for (name, ready) in [
-        (
-            "taskdefinitions",
-            stores.task_definitions.wait_until_ready().await.is_ok(),
-        ),
-        (
-            "controllerrevisions",
-            stores.revisions.wait_until_ready().await.is_ok(),
-        ),
-        ("pods", stores.pods.wait_until_ready().await.is_ok()),
-        ("nodes", stores.nodes.wait_until_ready().await.is_ok()),
-        (
-            "ecsclusters",
-            stores.clusters.wait_until_ready().await.is_ok(),
-        ),
-    ] {
-        anyhow::ensure!(ready, "the {name} watch stopped before its first list");
+    // Reconciling on a partial cache could create duplicates: wait for every initial list
+    // (or for a stop request, which must not wait for an unreachable API server).
+    let synced = async {
+        for (name, ready) in [
+            (
+                "taskdefinitions",
+                stores.task_definitions.wait_until_ready().await.is_ok(),
+            ),
+            (
+                "controllerrevisions",
+                stores.revisions.wait_until_ready().await.is_ok(),
+            ),
+            ("pods", stores.pods.wait_until_ready().await.is_ok()),
+            ("nodes", stores.nodes.wait_until_ready().await.is_ok()),
+            (
+                "ecsclusters",
+                stores.clusters.wait_until_ready().await.is_ok(),
+            ),
+            (
+                "ecsservices",
+                stores.services.wait_until_ready().await.is_ok(),
+            ),
+            ("ecstasks", runs.store.wait_until_ready().await.is_ok()),
+        ] {
+            anyhow::ensure!(ready, "the {name} watch stopped before its first list");
+        }
+        Ok(())
+    };
+    tokio::select! {
+        synced = synced => synced?,
+        _ = shutdown.requested() => return ops.stopped().await,
     }
-    tracing::info!("caches synced; starting controllers");
-    let ctx = Context::new(client, config, stores);
+    let _ = ops.stores.set(stores.clone());
 
-    anyhow::ensure!(
-        services.store.wait_until_ready().await.is_ok(),
-        "the ecsservices watch stopped"
-    );
+    // With --leader-elect, a synced standby waits here (ready, not writing) for the Lease.
+    let leadership = match &ops.election {
+        None => None,
+        Some(election) => {
+            ops.health.set(Phase::Standby);
+            let mut elector = LeaderElector::new(
+                client.clone(),
+                &election.namespace,
+                &election.name,
+                election.identity.clone(),
+                election.timing,
+            );
+            tracing::info!(
+                lease = %election.name,
+                namespace = %election.namespace,
+                identity = %elector.identity(),
+                "caches synced; waiting for the leader Lease"
+            );
+            let sent = tokio::select! {
+                sent = elector.acquire() => sent,
+                _ = shutdown.requested() => return ops.stopped().await,
+            };
+            Some(Leadership::hold(elector, sent))
+        }
+    };
+
+    tracing::info!("caches synced; starting controllers");
+    crate::operations::metrics::metrics().leader.set(1);
+    ops.health.set(Phase::Running);
+    let ctx = Context::new(client, config, stores, shutdown.clone());
+    // Each controller stops taking work on the shutdown request and finishes the
+    // reconciles in flight (kube-runtime's graceful shutdown).
     tokio::join!(
         task_definition::controller(ctx.clone(), td_events),
         ecs_service::controller(ctx.clone(), services.store.clone(), service_triggers),
         ecs_task::controller(ctx.clone(), runs.store.clone(), run_triggers),
         ecs_cluster::controller(ctx.clone(), clusters.store.clone(), cluster_triggers),
     );
-    Ok(())
+    crate::operations::metrics::metrics().leader.set(0);
+    tracing::info!("controllers stopped");
+    // Nothing writes any more: hand the Lease over now rather than after it expires.
+    if let Some(leadership) = leadership {
+        leadership.release().await;
+    }
+    ops.stopped().await
+}
+
+/// The process around the controllers: probes, metrics endpoint, shutdown, election.
+struct Operations {
+    health: Arc<Health>,
+    stores: StoresSlot,
+    servers: Vec<tokio::task::JoinHandle<()>>,
+    trigger: ShutdownTrigger,
+    election: Option<Election>,
+}
+
+struct Election {
+    namespace: String,
+    name: String,
+    identity: String,
+    timing: crate::operations::config::LeaseTiming,
+}
+
+impl Operations {
+    async fn start(
+        config: &OperatorConfig,
+        trigger: ShutdownTrigger,
+        shutdown: &Shutdown,
+    ) -> anyhow::Result<Self> {
+        let ops = &config.operations;
+        let election = match ops.leader_elect {
+            false => None,
+            true => Some(Election {
+                namespace: ops.lease_namespace(),
+                name: ops.leader_election_id.clone(),
+                identity: crate::operations::config::identity(),
+                timing: ops.lease_timing()?,
+            }),
+        };
+        let health = Arc::new(Health::default());
+        let stores = StoresSlot::default();
+        let servers = crate::operations::http::serve(
+            ops.metrics_addr()?,
+            ops.health_addr()?,
+            health.clone(),
+            stores.clone(),
+            shutdown.clone(),
+        )
+        .await?;
+        Ok(Self {
+            health,
+            stores,
+            servers,
+            trigger,
+            election,
+        })
+    }
+
+    /// Stops the HTTP servers (after the controllers and the Lease).
+    async fn stopped(self) -> anyhow::Result<()> {
+        self.health.set(Phase::Stopping);
+        self.trigger.trigger();
+        for server in self.servers {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+        }
+        tracing::info!("ecs-operator stopped");
+        Ok(())
+    }
+}
+
+/// Holding the Lease: renewals in the background; losing it exits the process (fail-stop,
+/// see operations::leader); a graceful stop releases it.
+struct Leadership {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Leadership {
+    fn hold(mut elector: LeaderElector, sent: std::time::Instant) -> Self {
+        // `hold` arms the deadline on its first poll; the watchdog thread enforces it.
+        let deadline = Deadline::new();
+        let watchdog = deadline.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            tokio::select! {
+                reason = elector.hold(sent, &deadline) => {
+                    tracing::error!(%reason, "lost the leader Lease; exiting so that only one replica writes");
+                    std::process::exit(1);
+                }
+                _ = stopped => {}
+            }
+            deadline.disarm();
+            if let Err(e) = elector.release().await {
+                tracing::warn!(error = %e, "could not release the Lease; a standby takes over when it expires");
+            }
+        });
+        watchdog.spawn_watchdog();
+        Self { stop, task }
+    }
+
+    async fn release(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
 }
 
 /// Shared with every controller: the reconcile outcome is logged, never fatal.

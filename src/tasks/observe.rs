@@ -22,6 +22,18 @@ pub enum LastStatus {
 }
 
 impl LastStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [LastStatus; 8] = [
+        Self::Provisioning,
+        Self::Pending,
+        Self::Activating,
+        Self::Running,
+        Self::Deactivating,
+        Self::Stopping,
+        Self::Deprovisioning,
+        Self::Stopped,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Provisioning => "PROVISIONING",

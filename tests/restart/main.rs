@@ -35,6 +35,11 @@ impl Operator {
                 "2",
                 "--node-lost-after-seconds",
                 "3",
+                // No endpoints: the default ports 8080/8081 may be taken on a shared machine.
+                "--metrics-bind-address",
+                "0",
+                "--health-probe-bind-address",
+                "0",
             ])
             .env("KUBECONFIG", kubeconfig)
             .env("RUST_LOG", "warn")

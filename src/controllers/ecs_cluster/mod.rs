@@ -19,6 +19,7 @@ use super::{Ctx, log_result};
 use crate::api::conditions::{ConditionUpdate, FALSE, TRUE, set_condition};
 use crate::api::{EcsCluster, EcsClusterStatus, EcsService};
 use crate::labels::{CLUSTER_LABEL, ZONE_LABEL, label_value};
+use crate::operations::metrics;
 use crate::tasks::observe;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,17 @@ pub enum Error {
     Finalizer(String),
     #[error("the cluster still has {0} services")]
     InUse(usize),
+}
+
+impl Error {
+    /// The metric label (the variant name, as the other controllers' reasons).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Error::Kube(_) => "KubeError",
+            Error::Finalizer(_) => "FinalizerError",
+            Error::InUse(_) => "ClusterContainsServices",
+        }
+    }
 }
 
 pub struct Triggers<C, N, P, S> {
@@ -79,8 +91,12 @@ pub async fn controller<C, N, P, S>(
                 ),
             )
         })
-        .shutdown_on_signal()
-        .run(reconcile, error_policy, ctx)
+        .graceful_shutdown_on(ctx.shutdown.requested())
+        .run(
+            metrics::measured("ecscluster", reconcile),
+            error_policy,
+            ctx,
+        )
         .for_each(log_result("ecscluster"))
         .await;
 }

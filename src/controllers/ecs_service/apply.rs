@@ -126,8 +126,7 @@ pub async fn apply(
         request.constraints.push(in_zone);
     }
     let placed = if r.capacity.is_empty() {
-        snapshot
-            .place(&request)
+        crate::operations::metrics::time_placement(|| snapshot.place(&request))
             .map_err(|e| Error::InvalidParameter(e.to_string()))?
     } else {
         // Split the starts over the capacity providers toward the strategy's targets, then
@@ -149,8 +148,7 @@ pub async fn apply(
             .map_err(|e| Error::InvalidParameter(format!("capacity provider {provider}: {e}")))?;
             let mut share = request.clone().with_count(count);
             share.constraints.push(only_provider);
-            let out = snapshot
-                .place(&share)
+            let out = crate::operations::metrics::time_placement(|| snapshot.place(&share))
                 .map_err(|e| Error::InvalidParameter(e.to_string()))?;
             combined.placements.extend(out.placements);
             if combined.failure.is_none() {

@@ -110,8 +110,12 @@ pub async fn controller<S, P, N, R>(
                 .map(|s| ObjectRef::from_obj(s.as_ref()))
                 .collect::<Vec<_>>()
         })
-        .shutdown_on_signal()
-        .run(reconcile, error_policy, ctx)
+        .graceful_shutdown_on(ctx.shutdown.requested())
+        .run(
+            crate::operations::metrics::measured("ecsservice", reconcile),
+            error_policy,
+            ctx,
+        )
         .for_each(log_result("ecsservice"))
         .await;
 }

@@ -141,8 +141,7 @@ pub async fn launch(ctx: &Ctx, run: &EcsTask) -> Result<LaunchOutcome, LaunchErr
         });
     }
     let placed = if capacity.is_empty() {
-        snapshot
-            .place(&request)
+        crate::operations::metrics::time_placement(|| snapshot.place(&request))
             .map_err(|e| LaunchError::InvalidParameter(e.to_string()))?
     } else {
         // RunTask with a capacity provider strategy: base first, then by weight (§6.3),
@@ -160,8 +159,7 @@ pub async fn launch(ctx: &Ctx, run: &EcsTask) -> Result<LaunchOutcome, LaunchErr
             })?;
             let mut share = request.clone().with_count(n);
             share.constraints.push(only);
-            let out = snapshot
-                .place(&share)
+            let out = crate::operations::metrics::time_placement(|| snapshot.place(&share))
                 .map_err(|e| LaunchError::InvalidParameter(e.to_string()))?;
             combined.placements.extend(out.placements);
             if let Some(f) = out.failure {

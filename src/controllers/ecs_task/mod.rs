@@ -24,6 +24,7 @@ use kube::runtime::watcher;
 use super::{Ctx, log_result};
 use crate::api::conditions::{ConditionUpdate, FALSE, TRUE, set_condition};
 use crate::api::{EcsTask, EcsTaskStatus};
+use crate::operations::metrics;
 
 pub struct Triggers<T, P> {
     pub tasks: T,
@@ -36,6 +37,15 @@ pub enum Error {
     Kube(#[from] kube::Error),
 }
 
+impl Error {
+    /// The metric label (the variant name, as the other controllers' reasons).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Error::Kube(_) => "KubeError",
+        }
+    }
+}
+
 pub async fn controller<T, P>(ctx: Ctx, store: Store<EcsTask>, triggers: Triggers<T, P>)
 where
     T: Stream<Item = Result<EcsTask, watcher::Error>> + Send + 'static,
@@ -43,8 +53,8 @@ where
 {
     Controller::for_stream(triggers.tasks, store)
         .owns_stream(triggers.pods)
-        .shutdown_on_signal()
-        .run(reconcile, error_policy, ctx)
+        .graceful_shutdown_on(ctx.shutdown.requested())
+        .run(metrics::measured("ecstask", reconcile), error_policy, ctx)
         .for_each(log_result("ecstask"))
         .await;
 }

@@ -24,6 +24,7 @@ pub use error::Error;
 use super::{Ctx, log_result};
 use crate::api::TaskDefinition;
 use crate::labels::{FAMILY_KEY, label_value};
+use crate::operations::metrics;
 use crate::registry::{
     Revision, RevisionDecision, decide_revision, spec_hash, to_controller_revision,
 };
@@ -39,8 +40,12 @@ pub async fn controller(
 ) {
     let store = ctx.stores.task_definitions.clone();
     Controller::for_stream(events, store)
-        .shutdown_on_signal()
-        .run(reconcile, error_policy, ctx)
+        .graceful_shutdown_on(ctx.shutdown.requested())
+        .run(
+            metrics::measured("taskdefinition", reconcile),
+            error_policy,
+            ctx,
+        )
         .for_each(log_result("taskdefinition"))
         .await;
 }
