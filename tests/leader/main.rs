@@ -547,6 +547,18 @@ async fn only_the_lease_holder_writes_and_a_standby_takes_over() {
         d.log_text()
     );
 
+    // Leave nothing for later test binaries: the leader drains the service while it runs.
+    let services = ns.api_for("EcsService");
+    services
+        .delete("web", &Default::default())
+        .await
+        .expect("delete the service");
+    let drained = support::poll_until(Duration::from_secs(60), || async {
+        services.get_opt("web").await.ok().flatten().is_none()
+    })
+    .await;
+    assert!(drained, "the leader drained the service");
+
     // Fail-stop: when another identity takes the Lease (as after a partition), the holder
     // stops writing by exiting non-zero at its next renewal instead of carrying on.
     let mut c = c;
