@@ -40,6 +40,11 @@ impl OperatorProcess {
                 &metrics.to_string(),
                 "--health-probe-bind-address",
                 &health.to_string(),
+                // As the in-process test operator: healthy after 2 s, not ECS's 40 s.
+                "--healthy-after-seconds",
+                "2",
+                "--node-lost-after-seconds",
+                "3",
             ])
             .args(args)
             .env("KUBECONFIG", kubeconfig)
