@@ -465,3 +465,84 @@ async fn two_quick_updates_leave_two_active_deployments_that_both_drain() {
     ns.cleanup().await;
     cluster.cleanup().await;
 }
+
+/// Tasks that never reach RUNNING (here: the image cannot be pulled) are retried with a
+/// growing back-off (§3.7): the service says it cannot consistently start tasks, and no task
+/// is created before the recorded `nextLaunchAt`.
+#[tokio::test]
+async fn tasks_that_never_start_are_retried_with_a_growing_back_off() {
+    ensure_operator().await;
+    let ns = TestNamespace::new("throttle").await;
+    let cluster = TestCluster::new(&ns, 3).await;
+    ns.apply_yaml(&manifests(
+        &cluster.name,
+        "nope:missing",
+        "  desiredCount: 1",
+    ))
+    .await
+    .expect("apply");
+    let services = ns.api_for("EcsService");
+    let api: Api<Pod> = Api::namespaced(ns.client.clone(), &ns.name);
+    // The "kubelet": every task's image pull fails. Watch the back-off the service records.
+    let mut launch_limits: Vec<k8s_openapi::jiff::Timestamp> = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let throttled = loop {
+        for p in live_task_pods(&ns, "web").await {
+            let failing = json!({"status": {"containerStatuses": [{"name": "web", "image": "nope:missing", "imageID": "",
+                "ready": false, "restartCount": 0,
+                "state": {"waiting": {"reason": "ErrImagePull", "message": "pull access denied"}}}]}});
+            let name = p.metadata.name.clone().unwrap();
+            let _ = api
+                .patch_status(&name, &PatchParams::default(), &Patch::Merge(failing))
+                .await;
+        }
+        let svc = services.get("web").await.expect("service");
+        if let Some(at) = svc.data["status"]["rollout"]["nextLaunchAt"].as_str() {
+            let at: k8s_openapi::jiff::Timestamp = at.parse().unwrap();
+            if launch_limits.last() != Some(&at) {
+                launch_limits.push(at);
+            }
+        }
+        if has_event(&svc, "is unable to consistently start tasks successfully.")
+            && launch_limits.len() >= 2
+        {
+            break true;
+        }
+        if tokio::time::Instant::now() > deadline {
+            break false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        throttled,
+        "throttled after repeated failures: {launch_limits:?}"
+    );
+    let svc = services.get("web").await.expect("service");
+    assert!(svc.data["status"]["rollout"]["launchFailures"].as_i64() >= Some(2));
+    // The next task is created once the back-off in force ends, not before (the growth of
+    // the back-off itself is unit-tested in rollout::deployments).
+    let failures = svc.data["status"]["rollout"]["launchFailures"]
+        .as_i64()
+        .unwrap();
+    assert!(failures >= 2, "{failures}");
+    let last_limit = *launch_limits.last().unwrap();
+    let next = poll_until(Duration::from_secs(60), || async {
+        live_task_pods(&ns, "web").await.iter().any(|p| {
+            p.metadata.creation_timestamp.clone().unwrap().0
+                >= last_limit - k8s_openapi::jiff::SignedDuration::from_secs(1)
+        })
+    })
+    .await;
+    assert!(next, "a task is retried once the back-off ends");
+    for p in live_task_pods(&ns, "web").await {
+        let at = p.metadata.creation_timestamp.clone().unwrap().0;
+        // creationTimestamp has 1 s resolution.
+        assert!(
+            at.as_second() + 1 >= last_limit.as_second(),
+            "task {:?} created at {at} before the back-off ended at {last_limit}",
+            p.metadata.name
+        );
+    }
+    ns.cleanup().await;
+    cluster.cleanup().await;
+}
