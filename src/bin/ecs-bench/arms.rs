@@ -19,7 +19,7 @@ use serde_json::json;
 
 use crate::components::{KubeComponents, Limits, start_operator};
 use crate::metrics::{self, Requests};
-use crate::plane::{NAMESPACE, Plane, ZONES};
+use crate::plane::{NAMESPACE, Plane, ZONES, retry};
 use crate::procs::{Proc, Usage};
 use crate::watcher::{Counts, PodWatch, offsets};
 use crate::workload;
@@ -584,7 +584,7 @@ pub async fn cleanup(plane: &Plane) -> Result<()> {
             "ecsservices",
         ),
     );
-    if svc_api.get_opt("web").await?.is_some() {
+    if retry(|| svc_api.get_opt("web")).await?.is_some() {
         // The operator's drain finalizer would wait for a stopped operator: release it.
         svc_api
             .patch(
@@ -611,7 +611,8 @@ pub async fn cleanup(plane: &Plane) -> Result<()> {
         .await?;
     let start = Instant::now();
     loop {
-        let left = pods.list(&ListParams::default().limit(1)).await?;
+        let one = ListParams::default().limit(1);
+        let left = retry(|| pods.list(&one)).await?;
         if left.items.is_empty() {
             return Ok(());
         }

@@ -109,21 +109,37 @@ impl KubeComponents {
     }
 }
 
-/// `ecs-operator run` as its own process and identity.
+/// `ecs-operator run` as its own process and identity. BENCH_OPERATOR_PERF=<file> runs it
+/// under `perf record` instead (a profiling run: the CPU and RSS columns are then perf's).
 pub fn start_operator(plane: &Plane, bin: &Path, tag: &str) -> Result<Proc> {
-    Proc::spawn(
-        "ecs-operator",
-        bin,
-        &["run".to_string()],
-        &[
-            ("KUBECONFIG", path_string(&plane.operator_kubeconfig)),
-            (
-                "RUST_LOG",
-                std::env::var("BENCH_OPERATOR_LOG").unwrap_or_else(|_| "warn".into()),
-            ),
-        ],
-        &plane.logs().join(format!("operator-{tag}.log")),
-    )
+    let env = [
+        ("KUBECONFIG", path_string(&plane.operator_kubeconfig)),
+        (
+            "RUST_LOG",
+            std::env::var("BENCH_OPERATOR_LOG").unwrap_or_else(|_| "warn".into()),
+        ),
+    ];
+    let log = plane.logs().join(format!("operator-{tag}.log"));
+    match std::env::var("BENCH_OPERATOR_PERF") {
+        Ok(out) => {
+            let args: Vec<String> = [
+                "record",
+                "-F",
+                "997",
+                "--call-graph",
+                "dwarf,16384",
+                "-o",
+                &format!("{out}.{tag}"),
+                "--",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([path_string(bin), "run".into()])
+            .collect();
+            Proc::spawn("ecs-operator", Path::new("perf"), &args, &env, &log)
+        }
+        Err(_) => Proc::spawn("ecs-operator", bin, &["run".to_string()], &env, &log),
+    }
 }
 
 /// klog verbosity of KCM and the scheduler (BENCH_COMPONENT_V, default 1), for debugging.

@@ -22,8 +22,13 @@ pub struct Snapshot {
 }
 
 pub async fn snapshot(admin: &Client, etcd_port: u16) -> Result<Snapshot> {
-    let req = http::Request::get("/metrics").body(Vec::new())?;
-    let text = admin.request_text(req).await?;
+    let text = crate::plane::retry(|| async {
+        let req = http::Request::get("/metrics")
+            .body(Vec::new())
+            .map_err(kube::Error::HttpError)?;
+        admin.request_text(req).await
+    })
+    .await?;
     let mut s = Snapshot::default();
     for line in text.lines() {
         let Some((name, labels, value)) = parse_line(line) else {

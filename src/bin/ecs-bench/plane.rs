@@ -414,3 +414,24 @@ fn identity(pki: &Path, server: &str, user: &str) -> Result<PathBuf> {
     )?;
     Ok(kubeconfig)
 }
+
+/// Retries a request whose connection failed (a pooled keep-alive connection the API server
+/// closed is reported as "connection closed before message completed"); API answers are
+/// returned as they are.
+pub async fn retry<T, F, Fut>(mut call: F) -> Result<T, kube::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, kube::Error>>,
+{
+    let mut attempt = 0;
+    loop {
+        match call().await {
+            Err(kube::Error::Service(e)) if attempt < 3 => {
+                attempt += 1;
+                eprintln!("[bench] retrying after a connection error: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            other => return other,
+        }
+    }
+}
