@@ -151,6 +151,15 @@ pub async fn run(
         ),
     );
     let deploy_api: Api<Deployment> = Api::namespaced(admin.clone(), NAMESPACE);
+    let services: Vec<String> = (0..n.div_ceil(workload::MAX_TASKS_PER_SERVICE).max(1))
+        .map(|i| {
+            if i == 0 {
+                workload::SERVICE.to_string()
+            } else {
+                format!("{}-{i}", workload::SERVICE)
+            }
+        })
+        .collect();
     let result = async {
         match arm {
             Arm::O => {
@@ -163,23 +172,25 @@ pub async fn run(
                         workload::task_definition(),
                     )
                     .await?;
-                plane
-                    .apply(
-                        "ecs.operator.dev/v1alpha1",
-                        "EcsService",
-                        "ecsservices",
-                        workload::ecs_service(0),
-                    )
-                    .await?;
-                wait_observed(|| async {
-                    let o = svc_api.get("web").await.ok()?;
-                    Some((
-                        o.metadata.generation?,
-                        o.data["status"]["observedGeneration"].as_i64()?,
-                    ))
-                })
-                .await
-                .context("the operator did not observe the EcsService")?;
+                for name in &services {
+                    plane
+                        .apply(
+                            "ecs.operator.dev/v1alpha1",
+                            "EcsService",
+                            "ecsservices",
+                            workload::ecs_service(name, 0),
+                        )
+                        .await?;
+                    wait_observed(|| async {
+                        let o = svc_api.get(name).await.ok()?;
+                        Some((
+                            o.metadata.generation?,
+                            o.data["status"]["observedGeneration"].as_i64()?,
+                        ))
+                    })
+                    .await
+                    .context("the operator did not observe the EcsService")?;
+                }
             }
             Arm::DDefault | Arm::DTuned => {
                 plane
@@ -234,22 +245,25 @@ pub async fn run(
         let mut creator = None;
         match arm {
             Arm::O => {
-                svc_api
-                    .patch(
-                        "web",
-                        &PatchParams::default(),
-                        &Patch::Merge(json!({"spec": {"desiredCount": n}})),
-                    )
-                    .await?;
+                // ECS allows 5,000 tasks per service: larger N is split over services,
+                // scaled by concurrent calls.
+                let calls = services.iter().enumerate().map(|(i, name)| {
+                    let share = n / services.len() + usize::from(i < n % services.len());
+                    let patch = Patch::Merge(json!({"spec": {"desiredCount": share}}));
+                    let api = svc_api.clone();
+                    async move {
+                        let pp = PatchParams::default();
+                        retry(|| api.patch(name, &pp, &patch)).await
+                    }
+                });
+                for r in futures::future::join_all(calls).await {
+                    r?;
+                }
             }
             Arm::DDefault | Arm::DTuned => {
-                deploy_api
-                    .patch(
-                        workload::DEPLOYMENT,
-                        &PatchParams::default(),
-                        &Patch::Merge(json!({"spec": {"replicas": n}})),
-                    )
-                    .await?;
+                let patch = Patch::Merge(json!({"spec": {"replicas": n}}));
+                let pp = PatchParams::default();
+                retry(|| deploy_api.patch(workload::DEPLOYMENT, &pp, &patch)).await?;
             }
             Arm::R => {
                 let batch = raw_batch.take().context("raw pods")?;
@@ -584,31 +598,27 @@ pub async fn cleanup(plane: &Plane) -> Result<()> {
             "ecsservices",
         ),
     );
-    if retry(|| svc_api.get_opt("web")).await?.is_some() {
+    let all = ListParams::default();
+    let services = retry(|| svc_api.list(&all)).await?;
+    for svc in services.items {
+        let name = svc.metadata.name.unwrap_or_default();
         // The operator's drain finalizer would wait for a stopped operator: release it.
-        svc_api
-            .patch(
-                "web",
-                &PatchParams::default(),
-                &Patch::Merge(json!({"metadata": {"finalizers": null}})),
-            )
-            .await?;
-        let _ = svc_api.delete("web", &DeleteParams::default()).await;
+        let release = Patch::Merge(json!({"metadata": {"finalizers": null}}));
+        let pp = PatchParams::default();
+        retry(|| svc_api.patch(&name, &pp, &release)).await?;
+        let _ = svc_api.delete(&name, &DeleteParams::default()).await;
     }
     let lp = ListParams::default();
-    let _ = Api::<Deployment>::namespaced(admin.clone(), NAMESPACE)
-        .delete_collection(&DeleteParams::default(), &lp)
-        .await?;
-    let _ = Api::<ReplicaSet>::namespaced(admin.clone(), NAMESPACE)
-        .delete_collection(&DeleteParams::default(), &lp)
-        .await?;
+    let dp = DeleteParams::default();
+    let deployments = Api::<Deployment>::namespaced(admin.clone(), NAMESPACE);
+    retry(|| deployments.delete_collection(&dp, &lp)).await?;
+    let replicasets = Api::<ReplicaSet>::namespaced(admin.clone(), NAMESPACE);
+    retry(|| replicasets.delete_collection(&dp, &lp)).await?;
     let pods: Api<Pod> = Api::namespaced(admin.clone(), NAMESPACE);
-    let _ = pods
-        .delete_collection(&DeleteParams::default().grace_period(0), &lp)
-        .await?;
-    let _ = Api::<Event>::namespaced(admin.clone(), NAMESPACE)
-        .delete_collection(&DeleteParams::default(), &lp)
-        .await?;
+    let now = DeleteParams::default().grace_period(0);
+    retry(|| pods.delete_collection(&now, &lp)).await?;
+    let events = Api::<Event>::namespaced(admin.clone(), NAMESPACE);
+    retry(|| events.delete_collection(&dp, &lp)).await?;
     let start = Instant::now();
     loop {
         let one = ListParams::default().limit(1);

@@ -170,7 +170,7 @@ pub fn markdown(meta: &Meta, runs: &[RunResult]) -> String {
     let mut cells: Vec<(usize, usize)> = sums.keys().map(|(m, n, _)| (*m, *n)).collect();
     cells.dedup();
     for (m, n) in cells {
-        let _ = writeln!(md, "### N = {n}, M = {m}\n");
+        let _ = writeln!(md, "#### N = {n}, M = {m}\n");
         let _ = writeln!(
             md,
             "| arm | runs | all bound | all Running | T50 / T90 / T99 bound | pods/s | writes/task (no events) | etcd writes/task | CPU-s | peak RSS MB | zone / node skew | restore 10% |"

@@ -19,6 +19,8 @@ use crate::plane::{CLUSTER, NAMESPACE};
 
 pub const SERVICE: &str = "web";
 pub const DEPLOYMENT: &str = "web";
+/// ECS quota: tasks per service.
+pub const MAX_TASKS_PER_SERVICE: usize = 5000;
 
 /// One essential container, 10 cpu units (10m) and 16 MiB: small enough that capacity
 /// never limits placement (nodes have 64 vCPU / 256 GiB), as in scheduler_perf.
@@ -106,8 +108,8 @@ pub fn task_definition() -> Value {
 }
 
 /// O arm: ECS spread by zone, then by instance.
-pub fn ecs_service(desired: usize) -> Value {
-    json!({"metadata": {"name": SERVICE, "namespace": NAMESPACE},
+pub fn ecs_service(name: &str, desired: usize) -> Value {
+    json!({"metadata": {"name": name, "namespace": NAMESPACE},
            "spec": {"cluster": CLUSTER, "taskDefinition": "web", "desiredCount": desired,
                     "placementStrategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"},
                                           {"type": "spread", "field": "instanceId"}]}})
