@@ -14,7 +14,7 @@ use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch,
     PatchParams, PostParams,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::components::{KubeComponents, Limits, start_operator};
@@ -24,7 +24,7 @@ use crate::procs::{Proc, Usage};
 use crate::watcher::{Counts, PodWatch, offsets};
 use crate::workload;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Arm {
     R,
     O,
@@ -56,7 +56,7 @@ pub struct Cell<'a> {
     pub node_zone: HashMap<String, usize>,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Progress {
     /// Seconds from t0 until all N (None: did not finish).
     pub all: Option<f64>,
@@ -66,14 +66,14 @@ pub struct Progress {
     pub count: usize,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Restore {
     pub deleted: usize,
     pub bound_s: Option<f64>,
     pub running_s: Option<f64>,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ProcUsage {
     pub cpu_seconds: f64,
     pub peak_rss_mb: f64,
@@ -83,7 +83,7 @@ pub struct ProcUsage {
     pub idle_cpu_share: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunResult {
     pub arm: Arm,
     pub n: usize,

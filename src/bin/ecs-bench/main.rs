@@ -77,6 +77,9 @@ struct Args {
     /// Ports: base + 6443 (API), + 2379/2380 (etcd), + 2257 (KCM), + 2259 (scheduler), + 2247 (kwok).
     #[arg(long)]
     port_base: Option<u16>,
+    /// Only re-render the Markdown (and --docs) from a run's JSON file, then exit.
+    #[arg(long)]
+    render: Option<PathBuf>,
     /// A note for the report (e.g. "other builds were running").
     #[arg(long)]
     note: Vec<String>,
@@ -125,6 +128,13 @@ fn parse_arm(s: &str) -> Result<Arm> {
 }
 
 async fn run(mut args: Args) -> Result<()> {
+    if let Some(json) = &args.render {
+        let r: report::OwnedReport = serde_json::from_str(&std::fs::read_to_string(json)?)?;
+        let md = json.with_extension("md");
+        save(json, &md, args.docs.as_ref(), &r.meta, &r.runs)?;
+        print!("{}", std::fs::read_to_string(&md)?);
+        return Ok(());
+    }
     let root = std::env::current_dir()?;
     if !root.join("hack/control-plane.sh").exists() {
         bail!("run from the repository root (hack/control-plane.sh not found)");
@@ -394,7 +404,16 @@ fn meta(args: &Args, bin_dir: &std::path::Path) -> Result<Meta> {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     versions.insert("rustc".into(), sh("rustc --version | cut -d' ' -f2"));
-    let argv: Vec<String> = std::env::args().skip(1).collect();
+    // The command as typed, without the notes (they are printed as notes).
+    let mut argv: Vec<String> = Vec::new();
+    let mut raw = std::env::args().skip(1);
+    while let Some(a) = raw.next() {
+        if a == "--note" {
+            raw.next();
+        } else if !a.starts_with("--note=") {
+            argv.push(a);
+        }
+    }
     let mut notes = args.note.clone();
     notes.push(
         "Identities: every actor has its own client certificate, none in system:masters — \

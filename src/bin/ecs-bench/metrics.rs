@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
 use kube::Client;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::procs;
 
@@ -122,7 +122,7 @@ const MUTATING: [&str; 6] = [
 ];
 
 /// API writes during one arm run, per task.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Requests {
     /// Writes by the workload path (creates, binds, controller status, Events), ÷ N.
     pub writes_per_task: f64,

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::arms::{Arm, RunResult};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Meta {
     pub date: String,
     pub command: String,
@@ -24,6 +24,13 @@ pub struct Meta {
 pub struct Report<'a> {
     pub meta: &'a Meta,
     pub runs: &'a [RunResult],
+}
+
+/// A run's JSON file, read back (`ecs-bench --render FILE`).
+#[derive(Deserialize)]
+pub struct OwnedReport {
+    pub meta: Meta,
+    pub runs: Vec<RunResult>,
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -122,7 +129,7 @@ pub fn markdown(meta: &Meta, runs: &[RunResult]) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "# Benchmarks: ecs-operator vs. the Kubernetes Deployment path\n"
+        "## Latest run\n"
     );
     let _ = writeln!(
         md,
@@ -225,7 +232,7 @@ pub fn markdown(meta: &Meta, runs: &[RunResult]) -> String {
 /// The goals, checked on this run's medians.
 fn goals(sums: &BTreeMap<(usize, usize, Arm), Summary>) -> String {
     let mut md = String::from(
-        "## Goals (ratios within this run)\n\n| goal | cell | measured | met |\n|---|---|---|---|\n",
+        "### Goals (ratios within this run)\n\n| goal | cell | measured | met |\n|---|---|---|---|\n",
     );
     let all = |s: &Summary| median(s.bound_all.clone());
     let mut row = |goal: &str, cell: String, measured: String, met: Option<bool>| {
