@@ -101,6 +101,10 @@ pub struct RunResult {
     /// Pods/s between 10% and 90% bound.
     pub steady_rate: Option<f64>,
     pub requests: Requests,
+    /// What `requests` were divided by: N, or the Pods bound by a capped run (absent in files
+    /// from before this field: N).
+    #[serde(default)]
+    pub per_task_divisor: Option<usize>,
     /// The controllers doing the arm's work: the operator (O), KCM + scheduler (D), the
     /// harness itself (R, its watch included). CPU over [t0, done + 2 s]; peak RSS summed.
     pub ctrl: String,
@@ -300,6 +304,12 @@ pub async fn run(
                 extrapolated = true;
             }
         }
+        // A capped run did only part of the work: per task then means per Pod bound so far.
+        let divisor = if extrapolated {
+            watch.counts().bound.max(1)
+        } else {
+            n
+        };
         let (zone_skew, node_skew) = skew(cell, &live);
 
         let mut processes = BTreeMap::new();
@@ -355,7 +365,8 @@ pub async fn run(
             bound,
             running,
             steady_rate,
-            requests: metrics::requests(&before, &after, n),
+            requests: metrics::requests(&before, &after, divisor),
+            per_task_divisor: Some(divisor),
             ctrl: ctrl_names.join("+"),
             ctrl_cpu_seconds,
             ctrl_peak_rss_mb,

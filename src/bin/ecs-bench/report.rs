@@ -76,6 +76,12 @@ pub fn summarize(runs: &[RunResult]) -> BTreeMap<(usize, usize, Arm), Summary> {
     }
     by.into_iter()
         .map(|(k, rs)| {
+            // Per-task request counts of a capped run recorded before `per_task_divisor`
+            // existed were divided by N although only `bound.count` Pods were made.
+            let scale = |r: &RunResult| match r.per_task_divisor {
+                None if r.extrapolated && r.bound.count > 0 => r.n as f64 / r.bound.count as f64,
+                _ => 1.0,
+            };
             let f = |g: &dyn Fn(&RunResult) -> Option<f64>| {
                 median(rs.iter().filter_map(|r| g(r)).collect())
             };
@@ -89,9 +95,9 @@ pub fn summarize(runs: &[RunResult]) -> BTreeMap<(usize, usize, Arm), Summary> {
                 t90: f(&|r| r.bound.t90),
                 t99: f(&|r| r.bound.t99),
                 rate: f(&|r| r.steady_rate),
-                writes: f(&|r| Some(r.requests.writes_per_task)),
-                writes_no_events: f(&|r| Some(r.requests.writes_per_task_no_events)),
-                etcd_writes: f(&|r| Some(r.requests.etcd_writes_per_task)),
+                writes: f(&|r| Some(r.requests.writes_per_task * scale(r))),
+                writes_no_events: f(&|r| Some(r.requests.writes_per_task_no_events * scale(r))),
+                etcd_writes: f(&|r| Some(r.requests.etcd_writes_per_task * scale(r))),
                 cpu: f(&|r| Some(r.ctrl_cpu_seconds)),
                 rss: f(&|r| Some(r.ctrl_peak_rss_mb)),
                 zone_skew: rs.iter().filter_map(|r| r.zone_skew).max(),
@@ -127,10 +133,7 @@ fn opt(v: Option<f64>, digits: usize) -> String {
 pub fn markdown(meta: &Meta, runs: &[RunResult]) -> String {
     let sums = summarize(runs);
     let mut md = String::new();
-    let _ = writeln!(
-        md,
-        "## Latest run\n"
-    );
+    let _ = writeln!(md, "## Latest run\n");
     let _ = writeln!(
         md,
         "Produced by `{}` on {} (commit `{}`).\n",
@@ -212,8 +215,18 @@ pub fn markdown(meta: &Meta, runs: &[RunResult]) -> String {
                 opt(s.writes, 2),
                 opt(s.writes_no_events, 2),
                 opt(s.etcd_writes, 2),
-                opt(s.cpu, 2),
-                opt(s.rss, 0),
+                // R's controller is the harness itself (its watch included), one long-lived
+                // process: its peak RSS is the whole invocation's, so it is not shown.
+                if arm == Arm::R {
+                    format!("{} (harness)", opt(s.cpu, 2))
+                } else {
+                    opt(s.cpu, 2)
+                },
+                if arm == Arm::R {
+                    "–".into()
+                } else {
+                    opt(s.rss, 0)
+                },
                 s.zone_skew.map_or("–".into(), |v| v.to_string()),
                 s.node_skew.map_or("–".into(), |v| v.to_string()),
                 if s.restore.is_empty() {
