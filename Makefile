@@ -43,6 +43,11 @@ cluster-up: kube-bins ## Start a local control plane in the background (.cluster
 cluster-down: ## Stop what cluster-up started
 	hack/control-plane.sh down
 
+.PHONY: bench
+bench: kube-bins ## Side-by-side benchmark: raw / operator / Deployment (default, tuned), N x M; updates docs/benchmarks.md
+	$(CARGO) build --locked --release --bins
+	target/release/ecs-bench --docs docs/benchmarks.md $(BENCH_ARGS)
+
 .PHONY: lint
 lint: ## cargo fmt --check and clippy -D warnings
 	$(CARGO) fmt --all -- --check

@@ -1,0 +1,201 @@
+//! API requests counted by the API server itself (`apiserver_request_total`, by verb and
+//! resource; `apiserver_flowcontrol_dispatched_requests_total`, by FlowSchema, i.e. by actor)
+//! and writes counted by etcd, as deltas over one arm run.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Result;
+use kube::Client;
+use serde::{Deserialize, Serialize};
+
+use crate::procs;
+
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// (verb, resource[/subresource]) → count.
+    requests: HashMap<(String, String), f64>,
+    /// FlowSchema → requests dispatched (all verbs, watches and lists included).
+    flows: HashMap<String, f64>,
+    apf_rejected: f64,
+    etcd_puts: f64,
+    etcd_deletes: f64,
+}
+
+pub async fn snapshot(admin: &Client, etcd_port: u16) -> Result<Snapshot> {
+    let text = crate::plane::retry(|| async {
+        let req = http::Request::get("/metrics")
+            .body(Vec::new())
+            .map_err(kube::Error::HttpError)?;
+        admin.request_text(req).await
+    })
+    .await?;
+    let mut s = Snapshot::default();
+    for line in text.lines() {
+        let Some((name, labels, value)) = parse_line(line) else {
+            continue;
+        };
+        match name {
+            "apiserver_request_total" => {
+                let verb = labels.get("verb").cloned().unwrap_or_default();
+                let mut res = labels.get("resource").cloned().unwrap_or_default();
+                if let Some(sub) = labels.get("subresource").filter(|s| !s.is_empty()) {
+                    res = format!("{res}/{sub}");
+                }
+                *s.requests.entry((verb, res)).or_default() += value;
+            }
+            "apiserver_flowcontrol_dispatched_requests_total" => {
+                let fs = labels.get("flow_schema").cloned().unwrap_or_default();
+                *s.flows.entry(fs).or_default() += value;
+            }
+            "apiserver_flowcontrol_rejected_requests_total" => s.apf_rejected += value,
+            _ => {}
+        }
+    }
+    // etcd serves /metrics on its client URL; a failure here only loses the etcd column.
+    if let Ok(text) = procs::run(
+        "curl",
+        &[
+            "-fsS",
+            "--max-time",
+            "5",
+            &format!("http://127.0.0.1:{etcd_port}/metrics"),
+        ],
+        &[],
+    ) {
+        for line in text.lines() {
+            if let Some((name, _, value)) = parse_line(line) {
+                match name {
+                    "etcd_mvcc_put_total" => s.etcd_puts += value,
+                    "etcd_mvcc_delete_total" => s.etcd_deletes += value,
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// `name{a="x",b="y"} 12` → (name, labels, 12). Comments and malformed lines → None.
+fn parse_line(line: &str) -> Option<(&str, HashMap<String, String>, f64)> {
+    if line.starts_with('#') || line.is_empty() {
+        return None;
+    }
+    let (head, value) = line.rsplit_once(' ')?;
+    let value: f64 = value.parse().ok()?;
+    let (name, rest) = match head.find('{') {
+        Some(i) => (&head[..i], &head[i + 1..head.len().saturating_sub(1)]),
+        None => (head, ""),
+    };
+    let mut labels = HashMap::new();
+    let mut chars = rest.chars().peekable();
+    loop {
+        let key: String = chars.by_ref().take_while(|c| *c != '=').collect();
+        if key.is_empty() {
+            break;
+        }
+        if chars.next() != Some('"') {
+            return None;
+        }
+        let mut val = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => val.extend(chars.next()),
+                '"' => break,
+                c => val.push(c),
+            }
+        }
+        labels.insert(key.trim_start_matches(',').to_string(), val);
+        if chars.peek() == Some(&',') {
+            chars.next();
+        }
+    }
+    Some((name, labels, value))
+}
+
+const MUTATING: [&str; 6] = [
+    "POST",
+    "PUT",
+    "PATCH",
+    "APPLY",
+    "DELETE",
+    "DELETECOLLECTION",
+];
+
+/// API writes during one arm run, per task.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Requests {
+    /// Writes by the workload path (creates, binds, controller status, Events), ÷ N.
+    pub writes_per_task: f64,
+    /// The same without Events.
+    pub writes_per_task_no_events: f64,
+    /// Pod status writes (kwok, standing in for kubelets; the same work in every arm), ÷ N.
+    pub kubelet_writes_per_task: f64,
+    /// etcd puts + deletes ÷ N (all writers, kubelet and background included).
+    pub etcd_writes_per_task: f64,
+    /// Writes by verb and resource (absolute, background included), for the record.
+    pub writes: BTreeMap<String, f64>,
+    /// Requests of every verb (reads and watches included) by FlowSchema, absolute.
+    pub by_flow_schema: BTreeMap<String, f64>,
+    pub apf_rejected: f64,
+}
+
+pub fn requests(before: &Snapshot, after: &Snapshot, n: usize) -> Requests {
+    let n = n.max(1) as f64;
+    let mut r = Requests::default();
+    let (mut work, mut events, mut kubelet) = (0.0, 0.0, 0.0);
+    for ((verb, res), v) in &after.requests {
+        if !MUTATING.contains(&verb.as_str()) {
+            continue;
+        }
+        let d = v - before
+            .requests
+            .get(&(verb.clone(), res.clone()))
+            .copied()
+            .unwrap_or(0.0);
+        if d <= 0.0 {
+            continue;
+        }
+        r.writes.insert(format!("{verb} {res}"), d);
+        match res.as_str() {
+            "pods/status" => kubelet += d,
+            // Background: kwok node heartbeats and leases, not the workload.
+            r if r.starts_with("nodes") || r.starts_with("leases") => {}
+            "events" => events += d,
+            _ => work += d,
+        }
+    }
+    r.writes_per_task = (work + events) / n;
+    r.writes_per_task_no_events = work / n;
+    r.kubelet_writes_per_task = kubelet / n;
+    r.etcd_writes_per_task =
+        ((after.etcd_puts - before.etcd_puts) + (after.etcd_deletes - before.etcd_deletes)) / n;
+    for (fs, v) in &after.flows {
+        let d = v - before.flows.get(fs).copied().unwrap_or(0.0);
+        if d > 0.0 {
+            r.by_flow_schema.insert(fs.clone(), d);
+        }
+    }
+    r.apf_rejected = after.apf_rejected - before.apf_rejected;
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_prometheus_lines() {
+        let (name, labels, v) = parse_line(
+            r#"apiserver_request_total{code="201",component="apiserver",resource="pods",subresource="binding",verb="POST"} 42"#,
+        )
+        .expect("a sample");
+        assert_eq!(name, "apiserver_request_total");
+        assert_eq!(labels["resource"], "pods");
+        assert_eq!(labels["subresource"], "binding");
+        assert_eq!(labels["verb"], "POST");
+        assert_eq!(v, 42.0);
+        assert!(parse_line("# HELP x y").is_none());
+        let (name, labels, v) = parse_line("etcd_mvcc_put_total 7").expect("no labels");
+        assert_eq!((name, labels.len(), v), ("etcd_mvcc_put_total", 0, 7.0));
+    }
+}

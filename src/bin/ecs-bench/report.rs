@@ -1,0 +1,342 @@
+//! The run's JSON (every run of every arm, raw numbers) and its Markdown summary: per cell,
+//! medians [min–max] over the repetitions, then the goals checked on ratios from this run.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::arms::{Arm, RunResult};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Meta {
+    pub date: String,
+    pub command: String,
+    pub git_commit: String,
+    pub machine: BTreeMap<String, String>,
+    pub versions: BTreeMap<String, String>,
+    pub load_before: String,
+    pub load_after: String,
+    pub notes: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct Report<'a> {
+    pub meta: &'a Meta,
+    pub runs: &'a [RunResult],
+}
+
+/// A run's JSON file, read back (`ecs-bench --render FILE`).
+#[derive(Deserialize)]
+pub struct OwnedReport {
+    pub meta: Meta,
+    pub runs: Vec<RunResult>,
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let k = v.len();
+    Some(if k % 2 == 1 {
+        v[k / 2]
+    } else {
+        (v[k / 2 - 1] + v[k / 2]) / 2.0
+    })
+}
+
+/// Statistics of one (M, N, arm) over its measured runs.
+#[derive(Default)]
+pub struct Summary {
+    pub runs: usize,
+    pub dnf: usize,
+    pub extrapolated: bool,
+    pub bound_all: Vec<f64>,
+    pub running_all: Vec<f64>,
+    pub t50: Option<f64>,
+    pub t90: Option<f64>,
+    pub t99: Option<f64>,
+    pub rate: Option<f64>,
+    pub writes: Option<f64>,
+    pub writes_no_events: Option<f64>,
+    pub etcd_writes: Option<f64>,
+    pub cpu: Option<f64>,
+    pub rss: Option<f64>,
+    pub zone_skew: Option<usize>,
+    pub node_skew: Option<usize>,
+    pub restore: Vec<f64>,
+    pub concurrency: Option<usize>,
+}
+
+pub fn summarize(runs: &[RunResult]) -> BTreeMap<(usize, usize, Arm), Summary> {
+    let mut by: BTreeMap<(usize, usize, Arm), Vec<&RunResult>> = BTreeMap::new();
+    for r in runs.iter().filter(|r| !r.warmup) {
+        by.entry((r.m, r.n, r.arm)).or_default().push(r);
+    }
+    by.into_iter()
+        .map(|(k, rs)| {
+            // Per-task request counts of a capped run recorded before `per_task_divisor`
+            // existed were divided by N although only `bound.count` Pods were made.
+            let scale = |r: &RunResult| match r.per_task_divisor {
+                None if r.extrapolated && r.bound.count > 0 => r.n as f64 / r.bound.count as f64,
+                _ => 1.0,
+            };
+            let f = |g: &dyn Fn(&RunResult) -> Option<f64>| {
+                median(rs.iter().filter_map(|r| g(r)).collect())
+            };
+            let s = Summary {
+                runs: rs.len(),
+                dnf: rs.iter().filter(|r| !r.finished).count(),
+                extrapolated: rs.iter().any(|r| r.extrapolated),
+                bound_all: rs.iter().filter_map(|r| r.bound.all).collect(),
+                running_all: rs.iter().filter_map(|r| r.running.all).collect(),
+                t50: f(&|r| r.bound.t50),
+                t90: f(&|r| r.bound.t90),
+                t99: f(&|r| r.bound.t99),
+                rate: f(&|r| r.steady_rate),
+                writes: f(&|r| Some(r.requests.writes_per_task * scale(r))),
+                writes_no_events: f(&|r| Some(r.requests.writes_per_task_no_events * scale(r))),
+                etcd_writes: f(&|r| Some(r.requests.etcd_writes_per_task * scale(r))),
+                cpu: f(&|r| Some(r.ctrl_cpu_seconds)),
+                rss: f(&|r| Some(r.ctrl_peak_rss_mb)),
+                zone_skew: rs.iter().filter_map(|r| r.zone_skew).max(),
+                node_skew: rs.iter().filter_map(|r| r.node_skew).max(),
+                restore: rs
+                    .iter()
+                    .filter_map(|r| r.restore.as_ref()?.bound_s)
+                    .collect(),
+                concurrency: rs.iter().find_map(|r| r.concurrency),
+            };
+            (k, s)
+        })
+        .collect()
+}
+
+fn secs(v: &[f64]) -> String {
+    let Some(m) = median(v.to_vec()) else {
+        return "DNF".into();
+    };
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(0.0, f64::max);
+    if v.len() > 1 {
+        format!("{m:.2} s [{lo:.2}–{hi:.2}]")
+    } else {
+        format!("{m:.2} s")
+    }
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map_or("–".into(), |v| format!("{v:.digits$}"))
+}
+
+pub fn markdown(meta: &Meta, runs: &[RunResult]) -> String {
+    let sums = summarize(runs);
+    let mut md = String::new();
+    let _ = writeln!(md, "## Latest run\n");
+    let _ = writeln!(
+        md,
+        "Produced by `{}` on {} (commit `{}`).\n",
+        meta.command, meta.date, meta.git_commit
+    );
+    let _ = writeln!(
+        md,
+        "**Machine**: {}.  ",
+        meta.machine
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        md,
+        "**Versions**: {}.  ",
+        meta.versions
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        md,
+        "**Load average** before / after: {} / {}.\n",
+        meta.load_before, meta.load_after
+    );
+    for n in &meta.notes {
+        let _ = writeln!(md, "- {n}");
+    }
+    let _ = writeln!(md);
+    let _ = writeln!(
+        md,
+        "Times from t0 (the harness's call that expresses the intent) as seen by one pod watch; \
+         medians [min–max] over the repetitions (warm-up / calibration runs excluded). \
+         writes/task: API writes of the workload path (creates, bindings, controller status, \
+         Events) ÷ N, then the same without Events; kwok's pod status writes and node heartbeats \
+         are excluded (identical in every arm, in the JSON). CPU-s and peak RSS: the controllers \
+         doing the work (O: the operator; D: kube-controller-manager + kube-scheduler; R: the \
+         harness, its watch included). Skew: max − min pods per zone / per node. Restore: time \
+         until N are bound again after deleting 10% of the Pods.\n"
+    );
+    let mut cells: Vec<(usize, usize)> = sums.keys().map(|(m, n, _)| (*m, *n)).collect();
+    cells.dedup();
+    for (m, n) in cells {
+        let _ = writeln!(md, "#### N = {n}, M = {m}\n");
+        let _ = writeln!(
+            md,
+            "| arm | runs | all bound | all Running | T50 / T90 / T99 bound | pods/s | writes/task (no events) | etcd writes/task | CPU-s | peak RSS MB | zone / node skew | restore 10% |"
+        );
+        let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for arm in [Arm::R, Arm::O, Arm::DTuned, Arm::DDefault] {
+            let Some(s) = sums.get(&(m, n, arm)) else {
+                continue;
+            };
+            let mut label = arm.label().to_string();
+            if let Some(k) = s.concurrency {
+                let _ = write!(label, " (K={k})");
+            }
+            let mut bound = secs(&s.bound_all);
+            if s.extrapolated {
+                bound.push_str(" (extrapolated)");
+            }
+            let _ = writeln!(
+                md,
+                "| {label} | {}{} | {bound} | {} | {} / {} / {} | {} | {} ({}) | {} | {} | {} | {} / {} | {} |",
+                s.runs,
+                if s.dnf > 0 {
+                    format!(" ({} DNF)", s.dnf)
+                } else {
+                    String::new()
+                },
+                secs(&s.running_all),
+                opt(s.t50, 2),
+                opt(s.t90, 2),
+                opt(s.t99, 2),
+                opt(s.rate, 0),
+                opt(s.writes, 2),
+                opt(s.writes_no_events, 2),
+                opt(s.etcd_writes, 2),
+                // R's controller is the harness itself (its watch included), one long-lived
+                // process: its peak RSS is the whole invocation's, so it is not shown.
+                if arm == Arm::R {
+                    format!("{} (harness)", opt(s.cpu, 2))
+                } else {
+                    opt(s.cpu, 2)
+                },
+                if arm == Arm::R {
+                    "–".into()
+                } else {
+                    opt(s.rss, 0)
+                },
+                s.zone_skew.map_or("–".into(), |v| v.to_string()),
+                s.node_skew.map_or("–".into(), |v| v.to_string()),
+                if s.restore.is_empty() {
+                    "–".into()
+                } else {
+                    secs(&s.restore)
+                },
+            );
+        }
+        let _ = writeln!(md);
+    }
+    md.push_str(&goals(&sums));
+    md
+}
+
+/// The issue's goals, checked on this run's medians.
+fn goals(sums: &BTreeMap<(usize, usize, Arm), Summary>) -> String {
+    let mut md = String::from(
+        "### Goals (ratios within this run)\n\n| goal | cell | measured | met |\n|---|---|---|---|\n",
+    );
+    let all = |s: &Summary| median(s.bound_all.clone());
+    let mut row = |goal: &str, cell: String, measured: String, met: Option<bool>| {
+        let met = match met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "n/a",
+        };
+        let _ = writeln!(md, "| {goal} | {cell} | {measured} | {met} |");
+    };
+    let cells: Vec<(usize, usize)> = {
+        let mut c: Vec<_> = sums.keys().map(|(m, n, _)| (*m, *n)).collect();
+        c.dedup();
+        c
+    };
+    for (m, n) in cells {
+        let get = |a| sums.get(&(m, n, a));
+        let cell = format!("N={n} M={m}");
+        let (r, o, dd, dt) = (
+            get(Arm::R),
+            get(Arm::O),
+            get(Arm::DDefault),
+            get(Arm::DTuned),
+        );
+        // Rate to all-N-bound: N / makespan (the issue's "rate", not the 10–90% slope).
+        let rate = |s: Option<&Summary>| s.and_then(all).map(|t| n as f64 / t);
+        if n >= 1000
+            && let (Some(ro), Some(rr)) = (rate(o), rate(r))
+        {
+            row(
+                "O ≥ 0.8 × R (all-bound rate)",
+                cell.clone(),
+                format!("{ro:.0} vs {rr:.0} pods/s = {:.2}", ro / rr),
+                Some(ro >= 0.8 * rr),
+            );
+        }
+        if n == 1000 {
+            if let (Some(to), Some(td)) = (o.and_then(all), dd.and_then(all)) {
+                row(
+                    "O ≥ 10× faster than D-default",
+                    cell.clone(),
+                    format!("{:.1}×", td / to),
+                    Some(td >= 10.0 * to),
+                );
+            }
+            if let (Some(to), Some(td)) = (o.and_then(all), dt.and_then(all)) {
+                row(
+                    "O at least as fast as D-tuned",
+                    cell.clone(),
+                    format!("{to:.2} s vs {td:.2} s"),
+                    Some(to <= td),
+                );
+            }
+        }
+        if let Some(w) = o.and_then(|s| s.writes) {
+            row(
+                "O ≤ 1.05 writes/task",
+                cell.clone(),
+                format!("{w:.3} (D-tuned {})", opt(dt.and_then(|s| s.writes), 2)),
+                Some(w <= 1.05),
+            );
+        }
+        if let Some(c) = o.and_then(|s| s.cpu) {
+            let ms = c * 1000.0 / n as f64;
+            row(
+                "O CPU ≤ 1 ms/task",
+                cell.clone(),
+                format!("{ms:.2} ms"),
+                Some(ms <= 1.0),
+            );
+        }
+        if n >= 10000
+            && m >= 1000
+            && let Some(rss) = o.and_then(|s| s.rss)
+        {
+            row(
+                "O peak RSS ≤ 64 MB",
+                cell.clone(),
+                format!("{rss:.0} MB"),
+                Some(rss <= 64.0),
+            );
+        }
+        if let (Some(rest), Some(rr)) = (o.and_then(|s| median(s.restore.clone())), rate(r)) {
+            let budget = 0.1 * n as f64 / rr + 0.5;
+            row(
+                "O restores 10% ≤ 0.1·N/R + 0.5 s",
+                cell.clone(),
+                format!("{rest:.2} s (budget {budget:.2} s)"),
+                Some(rest <= budget),
+            );
+        }
+    }
+    md
+}
