@@ -59,7 +59,7 @@ struct Args {
     #[arg(long, default_value_t = 0)]
     d_default_cap_seconds: u64,
     /// The small run for `make test`: N=100, M=10, one repetition, one raw concurrency,
-    /// ports 6xxxx, and a failure exit unless every arm reported numbers.
+    /// ports 3xxxx, and a failure exit unless every arm reported numbers.
     #[arg(long)]
     smoke: bool,
     /// The operator binary (default: ecs-operator next to this binary, i.e. the same profile).
@@ -170,7 +170,7 @@ async fn run(mut args: Args) -> Result<()> {
     });
     let ports = Ports::base(
         args.port_base
-            .unwrap_or(if args.smoke { 60000 } else { 40000 }),
+            .unwrap_or(if args.smoke { 30000 } else { 40000 }),
     );
     std::fs::create_dir_all(&args.out_dir)?;
     let stamp = procs::run("date", &["-u", "+%Y%m%dT%H%M%SZ"], &[])?

@@ -41,7 +41,7 @@ pub struct Ports {
 }
 
 impl Ports {
-    /// The full benchmark's ports (4xxxx) and the smoke run's (6xxxx), so the smoke run in
+    /// The full benchmark's ports (4xxxx) and the smoke run's (3xxxx), so the smoke run in
     /// `make test` never meets a benchmark or the shared test plane.
     pub fn base(base: u16) -> Self {
         Self {
