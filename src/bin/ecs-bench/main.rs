@@ -74,7 +74,8 @@ struct Args {
     /// Control-plane state directory.
     #[arg(long)]
     state_dir: Option<PathBuf>,
-    /// Ports: base + 6443 (API), + 2379/2380 (etcd), + 2257 (KCM), + 2259 (scheduler), + 2247 (kwok).
+    /// Ports: base + 6443 (API), + 2379/2380 (etcd), + 2257 (KCM), + 2259 (scheduler), + 2247
+    /// (kwok). Default: the first free of 40000, 41000, … (smoke: 50000, 51000, …).
     #[arg(long)]
     port_base: Option<u16>,
     /// Only re-render the Markdown (and --docs) from a run's JSON file, then exit.
@@ -168,10 +169,17 @@ async fn run(mut args: Args) -> Result<()> {
             "target/bench-cluster"
         })
     });
-    let ports = Ports::base(
-        args.port_base
-            .unwrap_or(if args.smoke { 50000 } else { 40000 }),
-    );
+    let ports = match args.port_base {
+        Some(b) => Ports::base(b),
+        None => {
+            let bases: &[u16] = if args.smoke {
+                &[50000, 51000, 53000, 55000, 57000]
+            } else {
+                &[40000, 41000, 43000, 45000]
+            };
+            Ports::first_free(bases).context("no free set of ports; pass --port-base")?
+        }
+    };
     std::fs::create_dir_all(&args.out_dir)?;
     let stamp = procs::run("date", &["-u", "+%Y%m%dT%H%M%SZ"], &[])?
         .trim()
