@@ -1,5 +1,5 @@
 //! Keeps the benchmark harness from rotting (it runs on demand, `make bench`, not here):
-//! `ecs-bench --smoke` (N=100, M=10, one repetition, its own control plane on ports 3xxxx,
+//! `ecs-bench --smoke` (N=100, M=10, one repetition, its own control plane on ports 5xxxx (the first free set),
 //! stopped however it ends) must finish every arm — R, O, D-default, D-tuned — and report
 //! its numbers; it exits non-zero otherwise. It uses this profile's operator binary.
 

@@ -59,7 +59,7 @@ struct Args {
     #[arg(long, default_value_t = 0)]
     d_default_cap_seconds: u64,
     /// The small run for `make test`: N=100, M=10, one repetition, one raw concurrency,
-    /// ports 3xxxx, and a failure exit unless every arm reported numbers.
+    /// ports 5xxxx, and a failure exit unless every arm reported numbers.
     #[arg(long)]
     smoke: bool,
     /// The operator binary (default: ecs-operator next to this binary, i.e. the same profile).
@@ -74,7 +74,8 @@ struct Args {
     /// Control-plane state directory.
     #[arg(long)]
     state_dir: Option<PathBuf>,
-    /// Ports: base + 6443 (API), + 2379/2380 (etcd), + 2257 (KCM), + 2259 (scheduler), + 2247 (kwok).
+    /// Ports: base + 6443 (API), + 2379/2380 (etcd), + 2257 (KCM), + 2259 (scheduler), + 2247
+    /// (kwok). Default: the first free of 40000, 41000, … (smoke: 50000, 51000, …).
     #[arg(long)]
     port_base: Option<u16>,
     /// Only re-render the Markdown (and --docs) from a run's JSON file, then exit.
@@ -168,10 +169,17 @@ async fn run(mut args: Args) -> Result<()> {
             "target/bench-cluster"
         })
     });
-    let ports = Ports::base(
-        args.port_base
-            .unwrap_or(if args.smoke { 30000 } else { 40000 }),
-    );
+    let ports = match args.port_base {
+        Some(b) => Ports::base(b),
+        None => {
+            let bases: &[u16] = if args.smoke {
+                &[50000, 51000, 53000, 55000, 57000]
+            } else {
+                &[40000, 41000, 43000, 45000]
+            };
+            Ports::first_free(bases).context("no free set of ports; pass --port-base")?
+        }
+    };
     std::fs::create_dir_all(&args.out_dir)?;
     let stamp = procs::run("date", &["-u", "+%Y%m%dT%H%M%SZ"], &[])?
         .trim()

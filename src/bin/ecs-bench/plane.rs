@@ -41,7 +41,17 @@ pub struct Ports {
 }
 
 impl Ports {
-    /// The full benchmark's ports (4xxxx) and the smoke run's (3xxxx), so the smoke run in
+    /// The first base among `bases` whose six ports are all free: other planes (the shared
+    /// test plane, other worktrees' tests) may hold any fixed choice.
+    pub fn first_free(bases: &[u16]) -> Option<Self> {
+        bases.iter().map(|b| Self::base(*b)).find(|p| {
+            [p.api, p.etcd, p.etcd_peer, p.kcm, p.sched, p.kwok]
+                .iter()
+                .all(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        })
+    }
+
+    /// The full benchmark's ports (4xxxx) and the smoke run's (5xxxx), so the smoke run in
     /// `make test` never meets a benchmark or the shared test plane.
     pub fn base(base: u16) -> Self {
         Self {
