@@ -32,6 +32,9 @@ pub struct Context {
     /// The last EcsService status this process wrote, by UID (see ecs_service::status::previous).
     pub written_status:
         std::sync::Mutex<std::collections::HashMap<String, crate::api::EcsServiceStatus>>,
+    /// When this process last wrote each EcsService's status (by UID): count-only changes
+    /// are written at most once a second.
+    pub status_written_at: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
     /// A fingerprint of the Kubernetes Services last applied for each EcsService (by UID):
     /// they are re-applied only when what they should be changes.
     pub exposed: std::sync::Mutex<std::collections::HashMap<String, String>>,
@@ -63,6 +66,7 @@ impl Context {
             expectations: Default::default(),
             written_status: Default::default(),
             exposed: Default::default(),
+            status_written_at: Default::default(),
         })
     }
 

@@ -168,7 +168,7 @@ pub fn advance(
     now: Timestamp,
 ) -> Vec<String> {
     let mut events = Vec::new();
-    // §3.7: only tasks that never reached RUNNING are throttled; one that runs resets it.
+    // §3.7: only tasks that never reached RUNNING are throttled; a healthy one resets it.
     if progress.launch_failures > 0 {
         memory.launch_failures += progress.launch_failures as i32;
         let exponent = (memory.launch_failures - 1).clamp(0, 20) as u32;
@@ -181,7 +181,9 @@ pub fn advance(
                 "service {service_name} is unable to consistently start tasks successfully."
             ));
         }
-    } else if progress.primary_running > 0 {
+    } else if progress.primary_healthy > 0 {
+        // A task that starts and stays up (healthy) shows launches succeed again; a task
+        // merely seen RUNNING for an instant does not.
         memory.launch_failures = 0;
         memory.next_launch_at = None;
     }

@@ -149,7 +149,7 @@ pub struct ServicePlan {
     pub launch_failures: u32,
     /// PRIMARY tasks healthy now (the circuit breaker's resetOnHealthyTask).
     pub primary_healthy: u32,
-    /// PRIMARY tasks RUNNING now (stage 2 of the circuit breaker; resets the throttle).
+    /// PRIMARY tasks RUNNING now.
     pub primary_running: u32,
 }
 

@@ -485,7 +485,7 @@ async fn tasks_that_never_start_are_retried_with_a_growing_back_off() {
     let api: Api<Pod> = Api::namespaced(ns.client.clone(), &ns.name);
     // The "kubelet": every task's image pull fails. Watch the back-off the service records.
     let mut launch_limits: Vec<k8s_openapi::jiff::Timestamp> = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     let throttled = loop {
         for p in live_task_pods(&ns, "web").await {
             let failing = json!({"status": {"containerStatuses": [{"name": "web", "image": "nope:missing", "imageID": "",

@@ -403,7 +403,7 @@ pub fn cluster_snapshot(ctx: &Ctx, cluster_name: &str, tasks: &[TaskView]) -> Sn
         .collect();
     let unseen: Vec<&Pod> = tasks
         .iter()
-        .map(|t| &t.pod)
+        .map(|t| t.pod.as_ref())
         .filter(|p| {
             p.metadata
                 .uid

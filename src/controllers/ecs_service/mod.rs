@@ -187,11 +187,7 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     let t = now();
 
     // The service's Pods: from the cache, plus our own creates the cache has not shown yet.
-    let owned: Vec<Pod> = ctx
-        .owned_pods(&namespace, &uid)
-        .iter()
-        .map(|p| (**p).clone())
-        .collect();
+    let owned: Vec<Arc<Pod>> = ctx.owned_pods(&namespace, &uid);
     let seen: HashMap<String, bool> = owned
         .iter()
         .map(|p| (p.name_any(), p.metadata.deletion_timestamp.is_some()))
@@ -202,7 +198,7 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
         |n| seen.get(n).is_none_or(|deleting| *deleting),
     );
     let mut pods = owned;
-    pods.extend(unseen_creates.iter().cloned());
+    pods.extend(unseen_creates.into_iter().map(Arc::new));
     let nodes_state = ctx.stores.nodes.state();
     let nodes: HashMap<String, &Node> = nodes_state
         .iter()
@@ -335,7 +331,7 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
             previous: previous.clone(),
         },
     );
-    status::write_if_changed(&ctx, &svc, &previous, status)
+    let written = status::write_if_changed(&ctx, &svc, &previous, status)
         .await
         .map_err(Error::Kube)?;
     let mut next = wake
@@ -344,6 +340,9 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
         .min(RESYNC);
     if round.retry_soon {
         next = next.min(Duration::from_secs(2));
+    }
+    if let status::Written::Deferred(wait) = written {
+        next = next.min(wait);
     }
     Ok(Action::requeue(next))
 }

@@ -2,6 +2,7 @@
 //! created but the cache has not shown yet, classified per ECS.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::jiff::Timestamp;
@@ -15,7 +16,9 @@ use crate::tasks::{
 
 /// One task: its Pod, what it is, and where.
 pub struct TaskView {
-    pub pod: Pod,
+    /// Shared with the cache: a reconcile copies no Pod (a scale-up reconciles once per Pod
+    /// event, so copies would cost O(N²)).
+    pub pod: Arc<Pod>,
     pub obs: TaskObservation,
     pub info: TaskInfo,
     /// Seconds until this task's health changes by time alone.
@@ -81,7 +84,7 @@ pub struct Rules {
 /// A node counts as lost (ECS: agent disconnected for good) when it is gone, or NotReady
 /// for at least `lost_after` seconds (operator flag `--node-lost-after-seconds`).
 pub fn classify(
-    pods: Vec<Pod>,
+    pods: Vec<Arc<Pod>>,
     deleting: &[String],
     nodes: &HashMap<String, &Node>,
     now: Timestamp,
