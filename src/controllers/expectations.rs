@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
 
 /// After this long an unseen creation is forgotten: the watch normally delivers within
 /// milliseconds; a Pod created and deleted before we saw it must not be counted forever.
@@ -68,6 +69,14 @@ impl Expectations {
         (creates, deletes)
     }
 
+    /// A delete that did not happen: stop expecting it.
+    pub fn forget_delete(&self, owner: &str, pod_name: &str) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = map.get_mut(owner) {
+            p.deletes.remove(pod_name);
+        }
+    }
+
     /// A create that failed: stop expecting it.
     pub fn forget_create(&self, owner: &str, pod_name: &str) {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -81,6 +90,36 @@ impl Expectations {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(owner);
+    }
+}
+
+/// What a create or delete that returned an error actually did. A write whose connection
+/// dropped, or that timed out in the apiserver or etcd, may have happened anyway: forgetting
+/// such a create lets the next reconcile create a second task (the fault suite saw
+/// maximumPercent exceeded after an apiserver restart), and keeping a delete that did not
+/// happen stalls the service until the expectation expires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Observed {
+    Absent,
+    Live,
+    Deleting,
+    /// The apiserver cannot tell yet: keep expecting, the cache or the TTL settles it.
+    Unknown,
+}
+
+/// A definite refusal (the request was judged and not executed): 4xx except 408 / 429
+/// (which a proxy or the apiserver may return while the write still goes through).
+pub fn refused(error: &kube::Error) -> bool {
+    matches!(error, kube::Error::Api(s) if (400..500).contains(&s.code) && s.code != 408 && s.code != 429)
+}
+
+/// Asks the apiserver whether the Pod `name` exists after a failed write.
+pub async fn observe(api: &Api<Pod>, name: &str) -> Observed {
+    match api.get_opt(name).await {
+        Ok(None) => Observed::Absent,
+        Ok(Some(p)) if p.metadata.deletion_timestamp.is_some() => Observed::Deleting,
+        Ok(Some(_)) => Observed::Live,
+        Err(_) => Observed::Unknown,
     }
 }
 

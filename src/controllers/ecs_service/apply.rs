@@ -14,6 +14,7 @@ use super::resolve::{Resolved, is_daemon, service_name};
 use super::view::TaskView;
 use crate::api::EcsService;
 use crate::controllers::Ctx;
+use crate::controllers::expectations::{Observed, observe, refused};
 use crate::labels::{ATTR_AVAILABILITY_ZONE, ATTR_CAPACITY_PROVIDER, CAPACITY_PROVIDER_LABEL};
 use crate::labels::{
     CLUSTER_LABEL, DEPLOYMENT_LABEL, SCHEDULING_STRATEGY_LABEL, SERVICE_LABEL, TASK_ID_ANNOTATION,
@@ -202,8 +203,11 @@ async fn create_slow_start(ctx: &Ctx, api: &Api<Pod>, owner_uid: &str, pods: Vec
             match result {
                 Ok(p) => created.push(p),
                 Err(e) => {
-                    // Not created: it must not be expected.
-                    ctx.expectations.forget_create(owner_uid, &pod.name_any());
+                    // Not created — unless the outcome is unknown (expectations::Observed):
+                    // only a Pod known to be absent stops being expected.
+                    if refused(&e) || observe(api, &pod.name_any()).await == Observed::Absent {
+                        ctx.expectations.forget_create(owner_uid, &pod.name_any());
+                    }
                     tracing::warn!(pod = %pod.name_any(), error = %e, "failed to create task pod");
                     failed = true;
                 }
@@ -263,7 +267,14 @@ pub async fn stop_tasks(
         match pods_api.delete(&stop.id, &params).await {
             Ok(_) => {}
             Err(kube::Error::Api(e)) if e.code == 404 => {}
-            Err(e) => return Err(Error::Kube(e)),
+            Err(e) => {
+                // A delete that did not happen must not stall the service until the
+                // expectation expires; one whose outcome is unknown stays expected.
+                if refused(&e) || observe(pods_api, &stop.id).await == Observed::Live {
+                    ctx.expectations.forget_delete(uid, &stop.id);
+                }
+                return Err(Error::Kube(e));
+            }
         }
         tracing::info!(service, task = %stop.id, code = stop.code.as_str(), reason = %stop.reason, "stopped task");
         stopped.push(stop.id.clone());
