@@ -107,10 +107,27 @@ pub enum Observed {
     Unknown,
 }
 
-/// A definite refusal (the request was judged and not executed): 4xx except 408 / 429
-/// (which a proxy or the apiserver may return while the write still goes through).
+/// Whether the write certainly did not happen: the apiserver judged and refused it (4xx
+/// except 408 / 429, which a proxy or the apiserver may return while the write still goes
+/// through), or the connection was refused, so the request was never sent (the common case
+/// while the apiserver restarts). Anything else — a dropped connection, 5xx, a timeout — is
+/// an unknown outcome.
 pub fn refused(error: &kube::Error) -> bool {
-    matches!(error, kube::Error::Api(s) if (400..500).contains(&s.code) && s.code != 408 && s.code != 429)
+    match error {
+        kube::Error::Api(s) => (400..500).contains(&s.code) && s.code != 408 && s.code != 429,
+        other => {
+            let mut source: Option<&(dyn std::error::Error + 'static)> = Some(other);
+            while let Some(e) = source {
+                if e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+                {
+                    return true;
+                }
+                source = e.source();
+            }
+            false
+        }
+    }
 }
 
 /// Asks the apiserver whether the Pod `name` exists after a failed write.
@@ -143,6 +160,22 @@ mod tests {
         assert_eq!(c[0].metadata.name.as_deref(), Some("b"));
         let (c, _) = e.pending("svc", |_| true, |_| false);
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn only_refusals_and_refused_connections_are_certain_failures() {
+        let status = |code| {
+            kube::Error::Api(Box::new(kube::core::Status {
+                code,
+                ..Default::default()
+            }))
+        };
+        assert!(refused(&status(422)) && refused(&status(403)) && refused(&status(409)));
+        assert!(!refused(&status(500)) && !refused(&status(504)) && !refused(&status(429)));
+        let refused_connection = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(refused(&kube::Error::Service(Box::new(refused_connection))));
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(!refused(&kube::Error::Service(Box::new(reset))));
     }
 
     #[test]

@@ -322,6 +322,8 @@ fn names_a_field(message: &str) -> bool {
 #[derive(Default)]
 struct Tally {
     by_outcome: BTreeMap<String, usize>,
+    /// The first message of each kind of rejection, for the report.
+    examples: BTreeMap<String, String>,
     unnamed_rejections: Vec<String>,
 }
 
@@ -375,10 +377,12 @@ pub async fn generated_manifests() {
                     accepted.push((kind, name, obj.metadata.generation.unwrap_or(1)));
                 }
                 Err(kube::Error::Api(e)) => {
-                    *tally
-                        .by_outcome
-                        .entry(format!("{kind} rejected {}", e.code))
-                        .or_default() += 1;
+                    let outcome = format!("{kind} rejected {}", e.code);
+                    tally
+                        .examples
+                        .entry(outcome.clone())
+                        .or_insert_with(|| e.message.clone());
+                    *tally.by_outcome.entry(outcome).or_default() += 1;
                     if !names_a_field(&e.message) && tally.unnamed_rejections.len() < 20 {
                         tally.unnamed_rejections.push(format!("{m}: {}", e.message));
                     }
@@ -429,6 +433,14 @@ pub async fn generated_manifests() {
     report(scenario, "cases", total);
     for (outcome, n) in &tally.by_outcome {
         report(scenario, &outcome.replace(' ', "_"), n);
+    }
+    for (outcome, message) in &tally.examples {
+        let short: String = message.chars().take(200).collect();
+        report(
+            scenario,
+            &format!("example_{}", outcome.replace(' ', "_")),
+            short,
+        );
     }
     report(
         scenario,

@@ -90,6 +90,8 @@ struct State {
     services: BTreeMap<String, ServiceView>,
     pods: BTreeMap<String, Pod>,
     nodes: BTreeMap<String, NodeView>,
+    /// Nodes deleted while watched: unix seconds of the deletion.
+    deleted_nodes: BTreeMap<String, i64>,
     exempt: HashSet<String>,
     allowed: HashMap<String, Allowed>,
     reported: HashSet<String>,
@@ -221,6 +223,14 @@ impl State {
             .get(&node)
             .map(|v| (v.labels.clone(), v.draining_since, v.labels_since))
         else {
+            // Deleted just before: the operator's cache may not have shown it yet.
+            if self
+                .deleted_nodes
+                .get(&node)
+                .is_some_and(|gone| created < gone + GRACE_SECONDS)
+            {
+                return;
+            }
             self.violation(
                 format!("outside/{pod}"),
                 format!(
@@ -412,6 +422,7 @@ impl Watch {
                     Ev::Node(watcher::Event::Apply(n) | watcher::Event::InitApply(n)) => s.node(&n),
                     Ev::Node(watcher::Event::Delete(n)) => {
                         s.nodes.remove(&n.name_any());
+                        s.deleted_nodes.insert(n.name_any(), now_secs());
                     }
                     Ev::Pod(watcher::Event::Init) => pod_buffer = Some(BTreeMap::new()),
                     Ev::Pod(watcher::Event::InitApply(p)) => {

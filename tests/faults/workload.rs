@@ -109,7 +109,9 @@ impl Workload {
             }
             1 => {
                 self.scale("web", 1 + rng.below(5) as u64).await;
-                self.scale("api", 1 + rng.below(3) as u64).await;
+                // Not below 2: at D=1, 100/150 rounds to min 1 = max 1 and a rollout can
+                // never proceed (ECS's deadlock, ecs-semantics.md §3.3).
+                self.scale("api", 2 + rng.below(2) as u64).await;
                 "scale-down"
             }
             _ => {
