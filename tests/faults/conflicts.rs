@@ -133,7 +133,9 @@ pub async fn storm_while_rolling() {
             obj.labels()
         );
     }
-    let operator_conflicts = ops.grep("409").len() + ops.grep("Conflict").len();
+    // A 409 in the operator's log reads "Conflict" / "the object has been modified" (task ids
+    // are hex: "409" alone matches them).
+    let operator_conflicts = ops.grep("Conflict").len() + ops.grep("has been modified").len();
     let panics = ops.panics();
     drop(ops);
     report(

@@ -295,11 +295,45 @@ fn task_spec(cluster: String) -> impl Strategy<Value = Value> {
         )
 }
 
+/// Definitions that pass admission (and mostly the operator's own validation), so the
+/// accepted path is exercised as much as the rejected one: unique container names, memory,
+/// ports in range, any network mode (host is refused by the operator's default policy).
+fn plausible_task_definition_spec() -> impl Strategy<Value = Value> {
+    (
+        prop::collection::vec(
+            (16i64..=512, prop::option::of(1i64..=65535), any::<bool>()),
+            1..4,
+        ),
+        prop_oneof![Just("bridge"), Just("awsvpc"), Just("host"), Just("none")],
+        prop::option::of(prop_oneof![Just("256"), Just("1 vCPU"), Just("4096")]),
+    )
+        .prop_map(|(containers, network, cpu)| {
+            let defs: Vec<Value> = containers
+                .into_iter()
+                .enumerate()
+                .map(|(i, (memory, port, essential))| {
+                    let mut c = json!({"name": format!("c{i}"), "image": "nginx", "memory": memory,
+                                       "essential": essential || i == 0});
+                    if let Some(p) = port {
+                        c["portMappings"] = json!([{"containerPort": p}]);
+                    }
+                    c
+                })
+                .collect();
+            let mut s = json!({"containerDefinitions": defs, "networkMode": network});
+            if let Some(cpu) = cpu {
+                s["cpu"] = json!(cpu);
+            }
+            s
+        })
+}
+
 /// One generated manifest: kind, spec, and sometimes an unknown field or a bad name.
 fn manifest(cluster: String) -> impl Strategy<Value = (String, Value, u8)> {
     (
         prop_oneof![
             task_definition_spec().prop_map(|s| ("TaskDefinition".to_owned(), s)),
+            plausible_task_definition_spec().prop_map(|s| ("TaskDefinition".to_owned(), s)),
             service_spec(cluster.clone()).prop_map(|s| ("EcsService".to_owned(), s)),
             task_spec(cluster).prop_map(|s| ("EcsTask".to_owned(), s)),
         ],

@@ -99,6 +99,8 @@ struct State {
     cluster: String,
 }
 
+// One event at a time, matched as soon as it arrives: boxing would save nothing.
+#[allow(clippy::large_enum_variant)]
 enum Ev {
     Service(watcher::Event<DynamicObject>),
     Pod(watcher::Event<Pod>),

@@ -14,7 +14,7 @@ use super::resolve::{Resolved, is_daemon, service_name};
 use super::view::TaskView;
 use crate::api::EcsService;
 use crate::controllers::Ctx;
-use crate::controllers::expectations::{Observed, observe, refused};
+use crate::controllers::expectations::refused;
 use crate::labels::{ATTR_AVAILABILITY_ZONE, ATTR_CAPACITY_PROVIDER, CAPACITY_PROVIDER_LABEL};
 use crate::labels::{
     CLUSTER_LABEL, DEPLOYMENT_LABEL, SCHEDULING_STRATEGY_LABEL, SERVICE_LABEL, TASK_ID_ANNOTATION,
@@ -62,6 +62,15 @@ pub async fn apply(
 
     // Steady state is the common case: no snapshot (a pass over every Pod) when nothing moves.
     if plan.stop.is_empty() && plan.scale_in == 0 && plan.replace == 0 && plan.start == 0 {
+        return Ok(outcome);
+    }
+    // A stale cache must not decide stops and starts: after a lost connection the Pod
+    // watch may be back while this service's spec is not yet, and a scale-in to the old
+    // desiredCount stopped healthy tasks below the new minimum (the fault suite saw 4).
+    // One read confirms the spec; if it moved, the watch event brings the new one and
+    // triggers the next reconcile.
+    if !spec_is_current(ctx, svc).await? {
+        tracing::info!(service = %name, "cached spec is behind the apiserver; waiting for the watch");
         return Ok(outcome);
     }
     let nodes = ctx.stores.nodes.state();
@@ -172,6 +181,15 @@ pub async fn apply(
     Ok(outcome)
 }
 
+/// Whether the cached spec of `svc` is the apiserver's: the same generation (a status
+/// write changes the resourceVersion, not the generation).
+async fn spec_is_current(ctx: &Ctx, svc: &EcsService) -> Result<bool, Error> {
+    let api: Api<EcsService> =
+        Api::namespaced(ctx.client.clone(), &svc.namespace().unwrap_or_default());
+    let fresh = api.get(&svc.name_any()).await.map_err(Error::Kube)?;
+    Ok(fresh.metadata.generation == svc.metadata.generation)
+}
+
 /// Creates in batches of 1, 2, 4, … (each batch concurrent), stopping at the first batch
 /// with an error, so a quota or admission failure costs one request, not hundreds.
 async fn create_slow_start(ctx: &Ctx, api: &Api<Pod>, owner_uid: &str, pods: Vec<Pod>) -> Vec<Pod> {
@@ -204,9 +222,11 @@ async fn create_slow_start(ctx: &Ctx, api: &Api<Pod>, owner_uid: &str, pods: Vec
                 Ok(p) => created.push(p),
                 Err(e) => {
                     // Not created — unless the outcome is unknown (expectations::Observed):
-                    // only a Pod known to be absent stops being expected.
-                    if refused(&e) || observe(api, &pod.name_any()).await == Observed::Absent {
+                    // then it stays expected until the next reconcile asks the apiserver.
+                    if refused(&e) {
                         ctx.expectations.forget_create(owner_uid, &pod.name_any());
+                    } else {
+                        ctx.expectations.unsure_create(owner_uid, &pod.name_any());
                     }
                     tracing::warn!(pod = %pod.name_any(), error = %e, "failed to create task pod");
                     failed = true;
@@ -270,8 +290,10 @@ pub async fn stop_tasks(
             Err(e) => {
                 // A delete that did not happen must not stall the service until the
                 // expectation expires; one whose outcome is unknown stays expected.
-                if refused(&e) || observe(pods_api, &stop.id).await == Observed::Live {
+                if refused(&e) {
                     ctx.expectations.forget_delete(uid, &stop.id);
+                } else {
+                    ctx.expectations.unsure_delete(uid, &stop.id);
                 }
                 return Err(Error::Kube(e));
             }
