@@ -51,7 +51,7 @@ lint: ## cargo fmt --check and clippy -D warnings
 .PHONY: faults
 faults: kube-bins ## Fault injection, long mode (docs/reliability.md): 20 SIGKILLs, plane restarts, storms, 10,000 manifests
 	$(CARGO) test --locked --no-run --test faults --test input_fuzz
-	set -o pipefail; ECS_FAULTS=long hack/with-test-plane.sh $(CARGO) test --locked --test faults --test input_fuzz \
+	set -o pipefail; ECS_FAULTS=long hack/with-test-plane.sh $(CARGO) test --locked --no-fail-fast --test faults --test input_fuzz \
 		-- --nocapture 2>&1 | tee target/faults.log
 	@grep '^FAULTS ' target/faults.log | sort > target/faults-figures.txt; echo "figures: target/faults-figures.txt"
 

@@ -5,9 +5,10 @@
 //!
 //! - live tasks of a service ≤ floor(D × max% / 100), D and max% the largest of the last
 //!   `WINDOW` (a scale-down needs a moment to act on);
-//! - a service task stopped while healthy leaves ≥ ceil(D × min% / 100) healthy ones, D the
-//!   smallest of the last `WINDOW` — unless its instance was disturbed by the test (`exempt`:
-//!   a lost instance's tasks are gone whatever the operator does, "while capacity allows");
+//! - a service task stopped while healthy (Ready for the settle time, as ECS counts a task
+//!   without health checks) leaves ≥ ceil(D × min% / 100) Ready ones, D the smallest of the
+//!   last `WINDOW` — unless its instance was disturbed by the test (`exempt`: a lost
+//!   instance's tasks are gone whatever the operator does, "while capacity allows");
 //! - no two live tasks of a `distinctInstance` service on one instance;
 //! - a new task is never placed on an instance that was DRAINING (cordoned or labeled) or
 //!   outside its `memberOf` expression (`constrain`) or outside the cluster, for longer than
@@ -27,6 +28,7 @@ use kube::{Client, ResourceExt};
 
 const WINDOW: Duration = Duration::from_secs(30);
 const GRACE_SECONDS: i64 = 3;
+const SETTLE_SECONDS: i64 = 3;
 const SERVICE_LABEL: &str = "ecs.operator.dev/service";
 const CLUSTER_LABEL: &str = "ecs.operator.dev/cluster";
 
@@ -134,6 +136,19 @@ fn is_healthy(p: &Pod) -> bool {
         && status
             .and_then(|s| s.conditions.as_ref())
             .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// Seconds the Pod has been Ready (its Ready condition's last transition), if Ready.
+fn ready_for(p: &Pod) -> Option<i64> {
+    let ready = p
+        .status
+        .as_ref()?
+        .conditions
+        .as_ref()?
+        .iter()
+        .find(|c| c.type_ == "Ready" && c.status == "True")?;
+    let since = ready.last_transition_time.as_ref()?.0.as_second();
+    Some(now_secs() - since)
 }
 
 fn node_of(p: &Pod) -> Option<String> {
@@ -340,6 +355,39 @@ impl State {
         }
     }
 
+    /// A (re-)list: the watch was lost for a while and this is the state now. What
+    /// happened in between is unknown; the checks run once, against the new state as a
+    /// whole (checking pod by pod would count a half-updated map).
+    fn relisted(&mut self, fresh: BTreeMap<String, Pod>) {
+        let before = std::mem::replace(&mut self.pods, fresh);
+        if !self.ready {
+            return;
+        }
+        self.record.relists += 1;
+        let now: Vec<Pod> = self
+            .pods
+            .iter()
+            .filter(|(name, _)| !before.contains_key(*name))
+            .map(|(_, p)| p.clone())
+            .collect();
+        for p in &now {
+            self.placed(p);
+        }
+        for (name, old) in &before {
+            let new = self.pods.get(name).cloned();
+            if is_healthy(old)
+                && ready_for(old).is_some_and(|s| s >= SETTLE_SECONDS)
+                && new.as_ref().is_none_or(|p| !is_live(p))
+            {
+                self.stopped_healthy(new.as_ref().unwrap_or(old));
+            }
+        }
+        let services: Vec<String> = self.services.keys().cloned().collect();
+        for service in services {
+            self.check_counts(&service);
+        }
+    }
+
     /// A pod changed (or appeared, or went).
     fn pod(&mut self, new: Option<Pod>, name: &str) {
         let old = match &new {
@@ -354,8 +402,13 @@ impl State {
         {
             self.placed(p);
         }
+        // Healthy in ECS's sense: RUNNING for the settle time (the operator's
+        // --healthy-after-seconds 2, one more for the timestamps' whole seconds). A task
+        // stopped sooner is a pending one, which ECS stops first (§3.4); the count it
+        // leaves is taken with the laxer Ready rule, so a correct operator is never flagged.
         if let Some(old) = &old
             && is_healthy(old)
+            && ready_for(old).is_some_and(|s| s >= SETTLE_SECONDS)
             && new.as_ref().is_none_or(|p| !is_live(p))
         {
             self.stopped_healthy(new.as_ref().unwrap_or(old));
@@ -433,23 +486,8 @@ impl Watch {
                         }
                     }
                     Ev::Pod(watcher::Event::InitDone) => {
-                        // A re-list after a lost watch: replay the difference as events.
                         let fresh = pod_buffer.take().unwrap_or_default();
-                        if s.ready {
-                            s.record.relists += 1;
-                        }
-                        let gone: Vec<String> = s
-                            .pods
-                            .keys()
-                            .filter(|k| !fresh.contains_key(*k))
-                            .cloned()
-                            .collect();
-                        for name in gone {
-                            s.pod(None, &name);
-                        }
-                        for (name, p) in fresh {
-                            s.pod(Some(p), &name);
-                        }
+                        s.relisted(fresh);
                     }
                     Ev::Pod(watcher::Event::Apply(p)) => {
                         let name = p.name_any();

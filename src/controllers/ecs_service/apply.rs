@@ -64,15 +64,6 @@ pub async fn apply(
     if plan.stop.is_empty() && plan.scale_in == 0 && plan.replace == 0 && plan.start == 0 {
         return Ok(outcome);
     }
-    // A stale cache must not decide stops and starts: after a lost connection the Pod
-    // watch may be back while this service's spec is not yet, and a scale-in to the old
-    // desiredCount stopped healthy tasks below the new minimum (the fault suite saw 4).
-    // One read confirms the spec; if it moved, the watch event brings the new one and
-    // triggers the next reconcile.
-    if !spec_is_current(ctx, svc).await? {
-        tracing::info!(service = %name, "cached spec is behind the apiserver; waiting for the watch");
-        return Ok(outcome);
-    }
     let nodes = ctx.stores.nodes.state();
     let mut snapshot = cluster_snapshot(ctx, &r.cluster_name, tasks);
 
@@ -179,15 +170,6 @@ pub async fn apply(
     outcome.changed += created;
     outcome.events.extend(event);
     Ok(outcome)
-}
-
-/// Whether the cached spec of `svc` is the apiserver's: the same generation (a status
-/// write changes the resourceVersion, not the generation).
-async fn spec_is_current(ctx: &Ctx, svc: &EcsService) -> Result<bool, Error> {
-    let api: Api<EcsService> =
-        Api::namespaced(ctx.client.clone(), &svc.namespace().unwrap_or_default());
-    let fresh = api.get(&svc.name_any()).await.map_err(Error::Kube)?;
-    Ok(fresh.metadata.generation == svc.metadata.generation)
 }
 
 /// Creates in batches of 1, 2, 4, … (each batch concurrent), stopping at the first batch
