@@ -53,6 +53,13 @@ lint: ## cargo fmt --check and clippy -D warnings
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
+.PHONY: faults
+faults: kube-bins ## Fault injection, long mode (docs/reliability.md): 20 SIGKILLs, plane restarts, storms, 10,000 manifests
+	$(CARGO) test --locked --no-run --test faults --test input_fuzz
+	set -o pipefail; ECS_FAULTS=long hack/with-test-plane.sh $(CARGO) test --locked --no-fail-fast --test faults --test input_fuzz \
+		-- --nocapture 2>&1 | tee target/faults.log
+	@grep '^FAULTS ' target/faults.log | sort > target/faults-figures.txt; echo "figures: target/faults-figures.txt"
+
 .PHONY: test
 test: kube-bins lint ## Everything: lint, unit tests, and tests against a real kube-apiserver
 	$(CARGO) test --locked --no-run

@@ -9,6 +9,10 @@
 #   control-plane.sh status      show the recorded processes
 #   control-plane.sh nodes N [CLUSTER]  create N kwok container instances in 3 zones
 #   control-plane.sh env         print `export KUBECONFIG=...`
+#   control-plane.sh stop NAME   stop one running component (etcd, kube-apiserver, ...), keeping
+#                                its state (etcd data stays): fault injection in tests
+#   control-plane.sh start NAME  start a component `stop` stopped, with the same flags
+#   control-plane.sh restart NAME  stop, then start
 #
 # Env: KUBEBUILDER_ASSETS (binaries; default the build cache), STATE_DIR (default .cluster),
 #   API_PORT=6443 CP_ETCD_PORT=2379 CP_ETCD_PEER_PORT=2380 KCM_PORT=10257 SCHED_PORT=10259
@@ -305,11 +309,46 @@ EOF
 	log "$n container instances for cluster '$cluster' in ${zones[*]}"
 }
 
+# Stops one component of a running plane, by its recorded PID; its state stays.
+cmd_stop() { # name
+	local name="$1" pid binary i
+	[ -s "$PIDS" ] || die "no plane recorded in $STATE_DIR"
+	read -r _ pid binary < <(grep "^$name " "$PIDS") || die "$name is not recorded in $PIDS"
+	if ours "$pid" "$binary"; then
+		log "stopping $name ($pid)"
+		kill "$pid" 2>/dev/null || true
+		for ((i = 0; i < 40; i++)); do ours "$pid" "$binary" || break; sleep 0.25; done
+		if ours "$pid" "$binary"; then kill -9 "$pid" 2>/dev/null || true; fi
+	fi
+	sed -i "/^$name /d" "$PIDS"
+}
+
+# Starts one component again (after `stop`), with the flags `up` uses; the previous log is kept.
+cmd_start() { # name
+	local name="$1" pid binary
+	if read -r _ pid binary < <(grep "^$name " "$PIDS" 2>/dev/null); then
+		if ours "$pid" "$binary"; then log "$name already running"; return 0; fi
+		sed -i "/^$name /d" "$PIDS"
+	fi
+	[ -f "$LOGS/$name.log" ] && mv "$LOGS/$name.log" "$LOGS/$name.$(date +%s%N).log"
+	case "$name" in
+	etcd) start_etcd ;;
+	kube-apiserver) start_apiserver ;;
+	kube-controller-manager) start_kcm ;;
+	kube-scheduler) start_scheduler ;;
+	kwok) start_kwok ;;
+	*) die "unknown component $name" ;;
+	esac
+}
+
 case "${1:-}" in
 up) cmd_up ;;
+stop) cmd_stop "${2:?component}" ;;
+start) cmd_start "${2:?component}" ;;
+restart) cmd_stop "${2:?component}"; cmd_start "$2" ;;
 down) cmd_down ;;
 status) cmd_status ;;
 nodes) shift; cmd_nodes "$@" ;;
 env) echo "export KUBECONFIG=$KUBECONFIG_OUT" ;;
-*) echo "usage: $0 up|down|status|nodes N [CLUSTER]|env" >&2; exit 2 ;;
+*) echo "usage: $0 up|down|status|nodes N [CLUSTER]|env|stop NAME|start NAME|restart NAME" >&2; exit 2 ;;
 esac

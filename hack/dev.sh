@@ -36,4 +36,7 @@ cat <<MSG
   Ctrl-C stops the operator and the control plane.
 
 MSG
-KUBECONFIG="$STATE_DIR/kubeconfig" RUST_LOG="${RUST_LOG:-info}" target/debug/ecs-operator run
+# The log agent example reads the node's logs (host network and host paths): allowed here,
+# refused by default (--allow-host-namespaces / --allow-host-path).
+KUBECONFIG="$STATE_DIR/kubeconfig" RUST_LOG="${RUST_LOG:-info}" target/debug/ecs-operator run \
+	--allow-host-namespaces --allow-host-path

@@ -833,13 +833,23 @@ fn valid_spec(raw: RawTask) -> TaskDefinitionSpec {
     }
 }
 
+/// The generators make host-mode definitions; the operator's policy refuses them by default
+/// (validate/policy.rs), so the ECS translation is checked with host access allowed.
+fn host_allowed() -> TranslateOptions {
+    TranslateOptions {
+        allow_host_namespaces: true,
+        allow_host_path: true,
+        ..TranslateOptions::default()
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn valid_definitions_translate_into_sound_pods(raw in raw_task()) {
         let spec = valid_spec(raw);
-        let opts = TranslateOptions::default();
+        let opts = host_allowed();
         let issues = validate(&spec, &opts);
         prop_assert!(issues.is_empty(), "the generator made an invalid definition: {issues:#?}");
         let t = translate(&spec, None, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -1090,7 +1100,7 @@ proptest! {
     #[test]
     fn valid_definitions_with_overrides(raw in raw_task(), overrides in loose_overrides()) {
         let spec = valid_spec(raw);
-        let opts = TranslateOptions::default();
+        let opts = host_allowed();
         match translate(&spec, overrides.as_ref(), &opts) {
             Ok(t) => assert_sound(&spec, &t, &opts),
             Err(e) => {

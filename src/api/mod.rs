@@ -7,6 +7,7 @@ pub mod conditions;
 pub mod ecs_cluster;
 pub mod ecs_service;
 pub mod ecs_task;
+mod int_bounds;
 pub mod shapes;
 pub mod task_definition;
 
@@ -26,10 +27,13 @@ use kube::CustomResourceExt;
 
 /// Every CRD, in install order.
 pub fn all_crds() -> Vec<CustomResourceDefinition> {
-    vec![
+    [
         EcsCluster::crd(),
         TaskDefinition::crd(),
         EcsService::crd(),
         EcsTask::crd(),
     ]
+    .into_iter()
+    .map(int_bounds::bound_int32)
+    .collect()
 }

@@ -14,6 +14,18 @@ pub struct OperatorConfig {
     /// Allow `privileged: true` containers (refused with a condition otherwise).
     #[arg(long, env = "ECS_OPERATOR_ALLOW_PRIVILEGED", default_value_t = false)]
     pub allow_privileged: bool,
+    /// Allow task definitions with networkMode, pidMode or ipcMode `host` (refused with a
+    /// condition otherwise).
+    #[arg(
+        long,
+        env = "ECS_OPERATOR_ALLOW_HOST_NAMESPACES",
+        default_value_t = false
+    )]
+    pub allow_host_namespaces: bool,
+    /// Allow host-path volumes (`volumes[].host.sourcePath`; refused with a condition
+    /// otherwise).
+    #[arg(long, env = "ECS_OPERATOR_ALLOW_HOST_PATH", default_value_t = false)]
+    pub allow_host_path: bool,
     /// Seconds a container instance (node) may be NotReady before its service tasks count as
     /// lost and are replaced elsewhere.
     #[arg(
@@ -40,6 +52,8 @@ impl Default for OperatorConfig {
             region: "local".into(),
             account_id: "000000000000".into(),
             allow_privileged: false,
+            allow_host_namespaces: false,
+            allow_host_path: false,
             node_lost_after_seconds: 60,
             healthy_after_seconds: 40,
             manager: "ecs-operator".into(),
@@ -49,6 +63,17 @@ impl Default for OperatorConfig {
 }
 
 impl OperatorConfig {
+    /// The translation options this configuration implies (one place, so the TaskDefinition
+    /// status, services and standalone tasks apply the same policy).
+    pub fn translate_options(&self) -> crate::translate::TranslateOptions {
+        crate::translate::TranslateOptions {
+            allow_privileged: self.allow_privileged,
+            allow_host_namespaces: self.allow_host_namespaces,
+            allow_host_path: self.allow_host_path,
+            ..Default::default()
+        }
+    }
+
     pub fn arns(&self) -> ArnContext {
         ArnContext {
             region: self.region.clone(),

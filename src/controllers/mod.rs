@@ -2,6 +2,7 @@
 //! pipeline around the pure core (registry, translate, placement). `run` starts the shared
 //! watches and every controller.
 
+mod backoff;
 pub mod cluster_ref;
 pub mod config;
 pub mod context;
@@ -88,7 +89,7 @@ where
         let writer = self.writer.take().expect("spawned once");
         let subscribers = std::mem::take(&mut self.subscribers);
         let stream = watcher(api, config)
-            .default_backoff()
+            .backoff(backoff::WatchBackoff::default())
             .modify(|o| o.meta_mut().managed_fields = None)
             .reflect(writer)
             .for_each(move |event| {

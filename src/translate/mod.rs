@@ -82,6 +82,10 @@ pub enum SharedVolumes {
 pub struct TranslateOptions {
     /// Run containers with `privileged: true`. Off by default: such definitions are refused.
     pub allow_privileged: bool,
+    /// Run tasks with networkMode / pidMode / ipcMode `host`. Off by default: refused.
+    pub allow_host_namespaces: bool,
+    /// Mount node paths (`volumes[].host.sourcePath`). Off by default: refused.
+    pub allow_host_path: bool,
     /// The extended resource for `resourceRequirements` type GPU.
     pub gpu_resource: String,
     /// The extended resource for `resourceRequirements` type NeuronDevice.
@@ -93,6 +97,8 @@ impl Default for TranslateOptions {
     fn default() -> Self {
         Self {
             allow_privileged: false,
+            allow_host_namespaces: false,
+            allow_host_path: false,
             gpu_resource: "nvidia.com/gpu".to_owned(),
             neuron_resource: "aws.amazon.com/neuron".to_owned(),
             shared_volumes: SharedVolumes::HostPath {

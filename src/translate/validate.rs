@@ -8,6 +8,7 @@
 
 mod containers;
 pub(crate) mod network;
+mod policy;
 pub(crate) mod resources;
 pub(crate) mod volumes;
 
@@ -105,6 +106,10 @@ rules! {
     NetworkModeNone,
     /// Privileged containers are refused unless the operator allows them.
     PrivilegedNotAllowed,
+    /// Host network / PID / IPC namespaces are refused unless the operator allows them.
+    HostNamespaceNotAllowed,
+    /// Host-path volumes (`host.sourcePath`) are refused unless the operator allows them.
+    HostPathNotAllowed,
     /// healthCheck: CMD / CMD-SHELL form and ECS ranges.
     HealthCheck,
     /// Environment variables need a name without `=`.
@@ -191,6 +196,7 @@ pub(crate) fn validate_with(
     resources::check(spec, paths, &mut issues);
     network::check(spec, paths, &mut issues);
     volumes::check(spec, paths, &mut issues);
+    policy::check(spec, opts, paths, &mut issues);
     issues.into_vec()
 }
 
@@ -227,16 +233,35 @@ pub(crate) mod test_support {
         }
     }
 
+    /// The ECS rules, without the operator's host-access policy (tested on its own in
+    /// validate/policy.rs): host network, PID, IPC and paths allowed.
+    pub fn ecs_rules() -> TranslateOptions {
+        TranslateOptions {
+            allow_host_namespaces: true,
+            allow_host_path: true,
+            ..Default::default()
+        }
+    }
+
     /// The rules `spec` breaks, with their fields.
     pub fn broken(spec: &TaskDefinitionSpec) -> Vec<(Rule, String)> {
-        validate(spec, &TranslateOptions::default())
+        validate(spec, &ecs_rules())
             .into_iter()
             .map(|i| (i.rule, i.field))
             .collect()
     }
 
     pub fn assert_only(spec: &TaskDefinitionSpec, rule: Rule, field: &str) {
-        let issues = validate(spec, &TranslateOptions::default());
+        assert_only_with(spec, &ecs_rules(), rule, field);
+    }
+
+    pub fn assert_only_with(
+        spec: &TaskDefinitionSpec,
+        opts: &TranslateOptions,
+        rule: Rule,
+        field: &str,
+    ) {
+        let issues = validate(spec, opts);
         assert!(
             issues.iter().any(|i| i.rule == rule && i.field == field),
             "expected {rule} at {field}, got {issues:#?}"
@@ -248,7 +273,7 @@ pub(crate) mod test_support {
     }
 
     pub fn assert_valid(spec: &TaskDefinitionSpec) {
-        let issues = validate(spec, &TranslateOptions::default());
+        let issues = validate(spec, &ecs_rules());
         assert!(issues.is_empty(), "expected no issues, got {issues:#?}");
     }
 }

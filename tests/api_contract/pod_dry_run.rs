@@ -48,6 +48,8 @@ async fn translated_pods_pass_server_side_dry_run() {
     let api: Api<Pod> = Api::namespaced(ns.client.clone(), &ns.name);
     let options = TranslateOptions {
         allow_privileged: true,
+        allow_host_namespaces: true,
+        allow_host_path: true,
         ..Default::default()
     };
     let samples = sample_definitions();

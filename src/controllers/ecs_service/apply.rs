@@ -14,6 +14,7 @@ use super::resolve::{Resolved, is_daemon, service_name};
 use super::view::TaskView;
 use crate::api::EcsService;
 use crate::controllers::Ctx;
+use crate::controllers::expectations::refused;
 use crate::labels::{ATTR_AVAILABILITY_ZONE, ATTR_CAPACITY_PROVIDER, CAPACITY_PROVIDER_LABEL};
 use crate::labels::{
     CLUSTER_LABEL, DEPLOYMENT_LABEL, SCHEDULING_STRATEGY_LABEL, SERVICE_LABEL, TASK_ID_ANNOTATION,
@@ -200,8 +201,13 @@ async fn create_slow_start(ctx: &Ctx, api: &Api<Pod>, owner_uid: &str, pods: Vec
             match result {
                 Ok(p) => created.push(p),
                 Err(e) => {
-                    // Not created: it must not be expected.
-                    ctx.expectations.forget_create(owner_uid, &pod.name_any());
+                    // Not created — unless the outcome is unknown (expectations::Observed):
+                    // then it stays expected until the next reconcile asks the apiserver.
+                    if refused(&e) {
+                        ctx.expectations.forget_create(owner_uid, &pod.name_any());
+                    } else {
+                        ctx.expectations.unsure_create(owner_uid, &pod.name_any());
+                    }
                     tracing::warn!(pod = %pod.name_any(), error = %e, "failed to create task pod");
                     failed = true;
                 }
@@ -261,7 +267,16 @@ pub async fn stop_tasks(
         match pods_api.delete(&stop.id, &params).await {
             Ok(_) => {}
             Err(kube::Error::Api(e)) if e.code == 404 => {}
-            Err(e) => return Err(Error::Kube(e)),
+            Err(e) => {
+                // A delete that did not happen must not stall the service until the
+                // expectation expires; one whose outcome is unknown stays expected.
+                if refused(&e) {
+                    ctx.expectations.forget_delete(uid, &stop.id);
+                } else {
+                    ctx.expectations.unsure_delete(uid, &stop.id);
+                }
+                return Err(Error::Kube(e));
+            }
         }
         tracing::info!(service, task = %stop.id, code = stop.code.as_str(), reason = %stop.reason, "stopped task");
         stopped.push(stop.id.clone());

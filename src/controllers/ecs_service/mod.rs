@@ -192,6 +192,10 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
         .iter()
         .map(|p| (p.name_any(), p.metadata.deletion_timestamp.is_some()))
         .collect();
+    // Writes whose outcome was unknown (a connection dropped mid-request): ask the
+    // apiserver what happened before trusting them (Expectations::settle).
+    let pods_api: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
+    ctx.expectations.settle(&uid, &pods_api).await;
     let (unseen_creates, unseen_deletes) = ctx.expectations.pending(
         &uid,
         |n| seen.contains_key(n),

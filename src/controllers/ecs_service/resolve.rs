@@ -13,7 +13,7 @@ use crate::labels::short_hash;
 use crate::placement::{Constraint, Strategy, default_service_strategies};
 use crate::registry::{Revision, resolve};
 use crate::rollout::capacity::ProviderShare;
-use crate::translate::{TranslateOptions, Translation, translate};
+use crate::translate::{Translation, translate};
 
 /// Everything a reconcile needs beyond the service itself.
 pub struct Resolved {
@@ -72,10 +72,7 @@ pub fn resolve_service(
     let resolved = resolve(&reference, &revisions, &active)?;
     let revision = resolved.revision.clone();
 
-    let options = TranslateOptions {
-        allow_privileged: ctx.config.allow_privileged,
-        ..Default::default()
-    };
+    let options = ctx.config.translate_options();
     let translation =
         translate(&revision.spec, None, &options).map_err(|e| Error::Translate(e.to_string()))?;
 

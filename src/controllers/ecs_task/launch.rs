@@ -21,7 +21,7 @@ use crate::placement::{
 use crate::registry::{ResolveError, resolve};
 use crate::rollout::capacity::split;
 use crate::tasks::{TaskPod, build_pod, new_task_id};
-use crate::translate::{TranslateOptions, translate};
+use crate::translate::translate;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
@@ -80,10 +80,7 @@ pub async fn launch(ctx: &Ctx, run: &EcsTask) -> Result<LaunchOutcome, LaunchErr
         return Err(ResolveError::Inactive(run.spec.task_definition.clone()).into());
     }
     let revision = resolved.revision.clone();
-    let options = TranslateOptions {
-        allow_privileged: ctx.config.allow_privileged,
-        ..Default::default()
-    };
+    let options = ctx.config.translate_options();
     let translation = translate(&revision.spec, run.spec.overrides.as_ref(), &options)
         .map_err(|e| LaunchError::InvalidParameter(e.to_string()))?;
 

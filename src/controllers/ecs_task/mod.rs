@@ -152,7 +152,25 @@ async fn reconcile(run: Arc<EcsTask>, ctx: Ctx) -> Result<Action, Error> {
                 .filter(|t| t.last_status.as_deref() == Some("RUNNING"))
                 .count();
             let total = status.tasks.len();
-            if total > 0 && running == total {
+            let never_started = total == 0;
+            if never_started && run.spec.desired_status.as_deref() == Some("STOPPED") {
+                // Not "starting": a run created with desiredStatus STOPPED launches nothing.
+                (
+                    FALSE,
+                    "StoppedBeforeLaunch",
+                    "desiredStatus is STOPPED: no task was started".to_string(),
+                )
+            } else if never_started && !status.failures.is_empty() {
+                (
+                    FALSE,
+                    "TasksNotPlaced",
+                    status.failures[0]
+                        .detail
+                        .clone()
+                        .or(status.failures[0].reason.clone())
+                        .unwrap_or_else(|| "no task could be placed".into()),
+                )
+            } else if total > 0 && running == total {
                 (
                     TRUE,
                     "TasksRunning",

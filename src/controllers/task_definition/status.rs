@@ -15,10 +15,7 @@ use crate::translate::{TranslateOptions, translate, validate};
 
 /// The translation options the operator's configuration implies.
 pub fn translate_options(config: &OperatorConfig) -> TranslateOptions {
-    TranslateOptions {
-        allow_privileged: config.allow_privileged,
-        ..Default::default()
-    }
+    config.translate_options()
 }
 
 /// Semantic problems of the spec (beyond what CEL can check), each naming the field and
