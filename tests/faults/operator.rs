@@ -76,6 +76,11 @@ impl Operators {
             "2",
             "--node-lost-after-seconds",
             "3",
+            // No endpoints: two replicas on one machine cannot share ports 8080/8081.
+            "--metrics-bind-address",
+            "0",
+            "--health-probe-bind-address",
+            "0",
         ]
         .map(String::from)
         .to_vec();
