@@ -91,6 +91,15 @@ impl Operators {
                 ns.clone(),
                 "--leader-election-id".into(),
                 format!("faults-{}", self.options.tag),
+                // A short Lease (as tests/leader): a killed leader's successor takes over in
+                // about 6 s, inside the watcher's 30 s window for a scale-down to act. With the
+                // default 15 s Lease two quick kills left surplus tasks past the window.
+                "--leader-election-lease-duration-seconds".into(),
+                "6".into(),
+                "--leader-election-renew-deadline-seconds".into(),
+                "4".into(),
+                "--leader-election-retry-period-seconds".into(),
+                "1".into(),
             ]);
         }
         args.extend(self.options.extra_args.iter().cloned());
