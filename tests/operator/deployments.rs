@@ -15,7 +15,7 @@ use crate::support::{
 
 const WAIT: Duration = Duration::from_secs(90);
 
-fn manifests(cluster: &str, image: &str, service_spec: &str) -> String {
+pub fn manifests(cluster: &str, image: &str, service_spec: &str) -> String {
     format!(
         r#"
 apiVersion: ecs.operator.dev/v1alpha1

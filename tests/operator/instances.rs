@@ -25,25 +25,9 @@ fn node_of(p: &Pod) -> String {
         .unwrap_or_default()
 }
 
+/// The task definition and service every test here uses (revision 1 runs nginx:1.27).
 fn manifests(cluster: &str, service_spec: &str) -> String {
-    format!(
-        r#"
-apiVersion: ecs.operator.dev/v1alpha1
-kind: TaskDefinition
-metadata: {{name: web}}
-spec:
-  family: web
-  containerDefinitions: [{{name: web, image: "nginx:1.27", cpu: 256, memory: 256}}]
----
-apiVersion: ecs.operator.dev/v1alpha1
-kind: EcsService
-metadata: {{name: web}}
-spec:
-  cluster: {cluster}
-  taskDefinition: web
-{service_spec}
-"#
-    )
+    crate::deployments::manifests(cluster, "nginx:1.27", service_spec)
 }
 
 async fn cordon(ns: &TestNamespace, node: &str, on: bool) {
