@@ -12,18 +12,11 @@ use serde_json::json;
 use crate::deployments::{completed_on, has_event};
 use crate::support::invariants::InvariantWatch;
 use crate::support::{
-    TestCluster, TestNamespace, ZONES, ensure_operator, live_task_pods, poll_until,
+    TestCluster, TestNamespace, ZONES, ensure_operator, live_task_pods, node_of, poll_until,
     wait_for_object, wait_for_tasks,
 };
 
 const WAIT: Duration = Duration::from_secs(90);
-
-fn node_of(p: &Pod) -> String {
-    p.spec
-        .as_ref()
-        .and_then(|s| s.node_name.clone())
-        .unwrap_or_default()
-}
 
 /// The task definition and service every test here uses (revision 1 runs nginx:1.27).
 fn manifests(cluster: &str, service_spec: &str) -> String {

@@ -9,7 +9,7 @@ use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use serde_json::json;
 
 use crate::support::{
-    TestCluster, TestNamespace, ensure_operator, wait_for_object, wait_for_tasks,
+    TestCluster, TestNamespace, ensure_operator, node_of, wait_for_object, wait_for_tasks,
 };
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -33,13 +33,6 @@ spec:
 {service_spec}
 "#
     )
-}
-
-fn node_of(p: &Pod) -> String {
-    p.spec
-        .as_ref()
-        .and_then(|s| s.node_name.clone())
-        .unwrap_or_default()
 }
 
 fn per_zone(pods: &[Pod], cluster: &TestCluster) -> Vec<usize> {

@@ -425,6 +425,14 @@ impl TestCluster {
     }
 }
 
+/// The node a task Pod was placed on ("" before placement).
+pub fn node_of(p: &k8s_openapi::api::core::v1::Pod) -> String {
+    p.spec
+        .as_ref()
+        .and_then(|s| s.node_name.clone())
+        .unwrap_or_default()
+}
+
 /// The live (not deleting, not terminal) task Pods of a service, with their nodes.
 pub async fn live_task_pods(
     ns: &TestNamespace,
