@@ -20,7 +20,9 @@ use crate::registry::Revision;
 pub struct Stores {
     pub task_definitions: Store<TaskDefinition>,
     pub revisions: Store<ControllerRevision>,
+    /// Slimmed Pods (see cache::slim): every Pod in the cluster, only what the operator reads.
     pub pods: Store<Pod>,
+    pub pods_by_owner: Arc<super::cache::OwnerIndex<Pod>>,
     pub nodes: Store<Node>,
     pub clusters: Store<EcsCluster>,
     pub services: Store<crate::api::EcsService>,
@@ -94,17 +96,7 @@ impl Context {
 
     /// The Pods in `namespace` whose controller is the object with `uid`, from the cache.
     pub fn owned_pods(&self, namespace: &str, uid: &str) -> Vec<Arc<Pod>> {
-        self.stores
-            .pods
-            .state()
-            .into_iter()
-            .filter(|p| p.metadata.namespace.as_deref() == Some(namespace))
-            .filter(|p| {
-                p.owner_references()
-                    .iter()
-                    .any(|o| o.uid == uid && o.controller == Some(true))
-            })
-            .collect()
+        self.stores.pods_by_owner.owned(namespace, uid)
     }
 
     /// Every registered revision in `namespace`, from the shared cache.

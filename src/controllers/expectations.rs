@@ -3,7 +3,7 @@
 //! watch delivers our own create would create the task again.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::Pod;
@@ -15,7 +15,7 @@ const TTL: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
 struct Pending {
-    creates: HashMap<String, (Pod, Instant)>,
+    creates: HashMap<String, (Arc<Pod>, Instant)>,
     deletes: HashMap<String, Instant>,
     /// Creates and deletes whose outcome is unknown (see `Observed`): settled by asking the
     /// apiserver at the owner's next reconcile, not trusted until the TTL.
@@ -30,8 +30,13 @@ pub struct Expectations {
 }
 
 impl Expectations {
-    pub fn created(&self, owner: &str, pod: Pod) {
+    /// Expects `pod`, kept as the Pod cache would keep it (slimmed: a scale-up expects
+    /// thousands at once).
+    pub fn created(&self, owner: &str, pod: &Pod) {
         let name = pod.metadata.name.clone().unwrap_or_default();
+        let mut pod = pod.clone();
+        super::cache::slim::slim_pod(&mut pod);
+        let pod = Arc::new(pod);
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(owner.to_string())
             .or_default()
@@ -56,7 +61,7 @@ impl Expectations {
         owner: &str,
         seen: impl Fn(&str) -> bool,
         deleting: impl Fn(&str) -> bool,
-    ) -> (Vec<Pod>, Vec<String>) {
+    ) -> (Vec<Arc<Pod>>, Vec<String>) {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let Some(p) = map.get_mut(owner) else {
             return (Vec::new(), Vec::new());
@@ -223,8 +228,8 @@ mod tests {
     #[test]
     fn creations_are_pending_until_seen() {
         let e = Expectations::default();
-        e.created("svc", pod("a"));
-        e.created("svc", pod("b"));
+        e.created("svc", &pod("a"));
+        e.created("svc", &pod("b"));
         let (c, _) = e.pending("svc", |n| n == "a", |_| false);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].metadata.name.as_deref(), Some("b"));
@@ -251,8 +256,8 @@ mod tests {
     #[test]
     fn unsure_writes_are_dropped_with_their_expectation() {
         let e = Expectations::default();
-        e.created("svc", pod("a"));
-        e.created("svc", pod("b"));
+        e.created("svc", &pod("a"));
+        e.created("svc", &pod("b"));
         e.unsure_create("svc", "a");
         e.deleted("svc", "c");
         e.unsure_delete("svc", "c");

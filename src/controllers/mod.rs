@@ -3,6 +3,7 @@
 //! watches and every controller.
 
 mod backoff;
+pub mod cache;
 pub mod cluster_ref;
 pub mod config;
 pub mod context;
@@ -14,14 +15,11 @@ pub mod task_definition;
 
 use std::sync::Arc;
 
-use futures::{Stream, StreamExt, future};
+use futures::future;
 use k8s_openapi::api::apps::v1::ControllerRevision;
 use k8s_openapi::api::core::v1::{Node, Pod};
-use kube::runtime::reflector::{self, Store};
-use kube::runtime::{WatchStreamExt, watcher};
-use kube::{Api, Client, Resource};
-use serde::de::DeserializeOwned;
-use tokio::sync::mpsc;
+use kube::runtime::watcher;
+use kube::{Api, Client};
 
 pub use config::OperatorConfig;
 pub use context::{Context, Stores};
@@ -30,85 +28,8 @@ use crate::api::{EcsCluster, TaskDefinition};
 use crate::labels::{CLUSTER_LABEL, MANAGED_BY, MANAGED_BY_LABEL};
 use crate::operations::http::{Health, Phase, StoresSlot};
 use crate::operations::leader::{Deadline, LeaderElector};
-use crate::operations::metrics::QueueDepth;
 use crate::operations::{Shutdown, ShutdownTrigger};
-
-/// One watch per resource type, shared by every controller: a reflector store for reads
-/// and a fan-out of every changed object to each subscribed controller.
-///
-/// kube's own shared streams (`reflect_shared` + `ReflectHandle`) stall a subscriber when
-/// an object is deleted before the subscriber reads its event (the handle then returns
-/// Pending without a wake-up) and, once its buffer is full, the whole watch. This fan-out
-/// forwards the objects themselves, deleted ones included, over unbounded channels.
-struct SharedWatch<K: Resource + Clone + 'static>
-where
-    K::DynamicType: Eq + std::hash::Hash + Clone,
-{
-    store: Store<K>,
-    writer: Option<reflector::store::Writer<K>>,
-    subscribers: Vec<(mpsc::UnboundedSender<K>, QueueDepth)>,
-}
-
-impl<K> SharedWatch<K>
-where
-    K: Resource<DynamicType = ()>
-        + Clone
-        + DeserializeOwned
-        + std::fmt::Debug
-        + Send
-        + Sync
-        + 'static,
-{
-    fn new() -> Self {
-        let (store, writer) = reflector::store();
-        Self {
-            store,
-            writer: Some(writer),
-            subscribers: Vec::new(),
-        }
-    }
-
-    /// A trigger stream for one controller. Objects forwarded and not yet taken count in
-    /// the controller's `ecs_operator_workqueue_depth`.
-    fn subscribe(
-        &mut self,
-        controller: &'static str,
-    ) -> impl Stream<Item = Result<K, watcher::Error>> + Send + 'static {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let depth = QueueDepth::of(controller);
-        self.subscribers.push((tx, depth.clone()));
-        futures::stream::unfold((rx, depth), |(mut rx, depth)| async move {
-            let obj = rx.recv().await?;
-            depth.taken();
-            Some((Ok(obj), (rx, depth)))
-        })
-    }
-
-    /// Spawns the watch; managedFields are stripped before caching (memory).
-    fn spawn(&mut self, api: Api<K>, config: watcher::Config) {
-        let writer = self.writer.take().expect("spawned once");
-        let subscribers = std::mem::take(&mut self.subscribers);
-        let stream = watcher(api, config)
-            .backoff(backoff::WatchBackoff::default())
-            .modify(|o| o.meta_mut().managed_fields = None)
-            .reflect(writer)
-            .for_each(move |event| {
-                match event {
-                    Ok(watcher::Event::Apply(obj) | watcher::Event::InitApply(obj) | watcher::Event::Delete(obj)) => {
-                        for (tx, depth) in &subscribers {
-                            if tx.send(obj.clone()).is_ok() {
-                                depth.pushed();
-                            }
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, kind = %K::kind(&()), "watch error (retrying with backoff)"),
-                }
-                future::ready(())
-            });
-        tokio::spawn(stream);
-    }
-}
+use cache::{SharedWatch, keep_all, slim::slim_pod};
 
 /// Runs every controller until the process is stopped.
 pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
@@ -119,6 +40,7 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     let mut task_definitions = SharedWatch::<TaskDefinition>::new();
     let mut revisions = SharedWatch::<ControllerRevision>::new();
     let mut pods = SharedWatch::<Pod>::new();
+    let pods_by_owner = pods.indexed_by_owner();
     let mut nodes = SharedWatch::<Node>::new();
     let mut clusters = SharedWatch::<EcsCluster>::new();
 
@@ -143,25 +65,48 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     };
 
     let managed = format!("{MANAGED_BY_LABEL}={MANAGED_BY}");
-    task_definitions.spawn(Api::all(client.clone()), watcher::Config::default());
+    task_definitions.spawn(
+        Api::all(client.clone()),
+        watcher::Config::default(),
+        keep_all,
+    );
     revisions.spawn(
         Api::all(client.clone()),
         watcher::Config::default().labels(&managed),
+        keep_all,
     );
     // Every pod: placement subtracts the requests of everyone's pods on a container instance.
-    pods.spawn(Api::all(client.clone()), watcher::Config::default());
+    pods.spawn(
+        Api::all(client.clone()),
+        watcher::Config::default(),
+        slim_pod,
+    );
     nodes.spawn(
         Api::all(client.clone()),
         watcher::Config::default().labels(CLUSTER_LABEL),
+        keep_all,
     );
-    clusters.spawn(Api::all(client.clone()), watcher::Config::default());
-    services.spawn(Api::all(client.clone()), watcher::Config::default());
-    runs.spawn(Api::all(client.clone()), watcher::Config::default());
+    clusters.spawn(
+        Api::all(client.clone()),
+        watcher::Config::default(),
+        keep_all,
+    );
+    services.spawn(
+        Api::all(client.clone()),
+        watcher::Config::default(),
+        keep_all,
+    );
+    runs.spawn(
+        Api::all(client.clone()),
+        watcher::Config::default(),
+        keep_all,
+    );
 
     let stores = Stores {
         task_definitions: task_definitions.store.clone(),
         revisions: revisions.store.clone(),
         pods: pods.store.clone(),
+        pods_by_owner,
         nodes: nodes.store.clone(),
         clusters: clusters.store.clone(),
         services: services.store.clone(),

@@ -135,15 +135,11 @@ const FAILED_TO_START: &[&str] = &[
     "RunContainerError",
 ];
 
-fn annotation_list(pod: &Pod, key: &str) -> Option<Vec<String>> {
+/// A comma-separated list annotation, borrowed (observe runs for every task of a service on
+/// every reconcile: it allocates as little as it can).
+fn annotation_list<'a>(pod: &'a Pod, key: &str) -> Option<Vec<&'a str>> {
     let value = pod.metadata.annotations.as_ref()?.get(key)?;
-    Some(
-        value
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
-    )
+    Some(value.split(',').filter(|s| !s.is_empty()).collect())
 }
 
 /// The task's health-check unknown window (see [`HEALTH_UNKNOWN_WINDOW`]).
@@ -168,35 +164,32 @@ pub fn has_essential_health_check(pod: &Pod) -> bool {
 
 /// Derives the ECS task state of `pod` at time `now`.
 pub fn observe(pod: &Pod, now: Timestamp) -> TaskObservation {
-    let spec_containers: Vec<String> = pod
-        .spec
-        .as_ref()
-        .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
-        .unwrap_or_default();
+    let spec_containers = pod.spec.iter().flat_map(|s| s.containers.iter());
     // Containers are essential unless the pod says otherwise (ECS default: essential).
-    let essential = annotation_list(pod, ESSENTIAL_CONTAINERS_ANNOTATION)
-        .unwrap_or_else(|| spec_containers.clone());
+    let essential = annotation_list(pod, ESSENTIAL_CONTAINERS_ANNOTATION);
     let health_checked =
         annotation_list(pod, HEALTH_CHECKED_CONTAINERS_ANNOTATION).unwrap_or_default();
-    let status = pod.status.clone().unwrap_or_default();
-    let phase = status.phase.as_deref().unwrap_or("Pending");
-    let statuses = status.container_statuses.unwrap_or_default();
+    let status = pod.status.as_ref();
+    let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("Pending");
+    let statuses: &[ContainerStatus] = status
+        .and_then(|s| s.container_statuses.as_deref())
+        .unwrap_or_default();
 
     let containers: Vec<ContainerState> = spec_containers
-        .iter()
-        .map(|name| {
-            let s = statuses.iter().find(|s| &s.name == name);
+        .map(|c| {
+            let name = c.name.as_str();
+            let s = statuses.iter().find(|s| s.name == name);
             container_state(
                 name,
                 s,
-                essential.contains(name),
-                health_checked.contains(name),
+                essential.as_ref().is_none_or(|e| e.contains(&name)),
+                health_checked.contains(&name),
             )
         })
         .collect();
 
     let stop = essential_exit(&containers)
-        .or_else(|| failed_to_start(&statuses))
+        .or_else(|| failed_to_start(statuses))
         .or_else(|| {
             (phase == "Failed" || phase == "Succeeded").then(|| TaskStop {
                 code: StopCode::EssentialContainerExited,
@@ -281,22 +274,25 @@ fn container_state(
     essential: bool,
     checked: bool,
 ) -> ContainerState {
-    let state = s.and_then(|s| s.state.clone()).unwrap_or_default();
-    let (last_status, exit_code, reason) = if let Some(t) = &state.terminated {
-        (
-            "STOPPED",
-            Some(t.exit_code),
-            t.reason.clone().or_else(|| t.message.clone()),
-        )
-    } else if state.running.is_some() {
-        ("RUNNING", None, None)
-    } else {
-        (
-            "PENDING",
-            None,
-            state.waiting.as_ref().and_then(|w| w.reason.clone()),
-        )
-    };
+    let state = s.and_then(|s| s.state.as_ref());
+    let (last_status, exit_code, reason) =
+        if let Some(t) = state.and_then(|s| s.terminated.as_ref()) {
+            (
+                "STOPPED",
+                Some(t.exit_code),
+                t.reason.clone().or_else(|| t.message.clone()),
+            )
+        } else if state.is_some_and(|s| s.running.is_some()) {
+            ("RUNNING", None, None)
+        } else {
+            (
+                "PENDING",
+                None,
+                state
+                    .and_then(|s| s.waiting.as_ref())
+                    .and_then(|w| w.reason.clone()),
+            )
+        };
     let health = match (checked, last_status, s.map(|s| s.ready)) {
         (false, _, _) => "UNKNOWN",
         (true, "RUNNING", Some(true)) => "HEALTHY",

@@ -13,7 +13,6 @@ use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::finalizer::{Event as FinalizerEvent, finalizer};
 use kube::runtime::reflector::{ObjectRef, Store};
-use kube::runtime::watcher;
 
 use super::{Ctx, log_result};
 use crate::api::conditions::{ConditionUpdate, FALSE, TRUE, set_condition};
@@ -60,10 +59,10 @@ pub async fn controller<C, N, P, S>(
     store: Store<EcsCluster>,
     triggers: Triggers<C, N, P, S>,
 ) where
-    C: Stream<Item = Result<EcsCluster, watcher::Error>> + Send + 'static,
-    N: Stream<Item = Result<Node, watcher::Error>> + Send + 'static,
-    P: Stream<Item = Result<Pod, watcher::Error>> + Send + 'static,
-    S: Stream<Item = Result<EcsService, watcher::Error>> + Send + 'static,
+    C: Stream<Item = Arc<EcsCluster>> + Send + 'static,
+    N: Stream<Item = Arc<Node>> + Send + 'static,
+    P: Stream<Item = Arc<Pod>> + Send + 'static,
+    S: Stream<Item = Arc<EcsService>> + Send + 'static,
 {
     let (for_nodes, for_pods, for_services) = (store.clone(), store.clone(), store.clone());
     let by_name = |store: &Store<EcsCluster>, name: Option<String>| -> Vec<ObjectRef<EcsCluster>> {
@@ -75,14 +74,14 @@ pub async fn controller<C, N, P, S>(
             .map(|c| ObjectRef::from_obj(c.as_ref()))
             .collect()
     };
-    Controller::for_stream(triggers.clusters, store)
-        .watches_stream(triggers.nodes, move |n: Node| {
+    Controller::for_shared_stream(triggers.clusters, store)
+        .watches_shared_stream(triggers.nodes, move |n: Arc<Node>| {
             by_name(&for_nodes, n.labels().get(CLUSTER_LABEL).cloned())
         })
-        .watches_stream(triggers.pods, move |p: Pod| {
+        .watches_shared_stream(triggers.pods, move |p: Arc<Pod>| {
             by_name(&for_pods, p.labels().get(CLUSTER_LABEL).cloned())
         })
-        .watches_stream(triggers.services, move |s: EcsService| {
+        .watches_shared_stream(triggers.services, move |s: Arc<EcsService>| {
             by_name(
                 &for_services,
                 Some(

@@ -1,36 +1,28 @@
 //! Apply: turn the plan into Pod deletes and creates. Placement happens here, on a fresh
-//! snapshot of the cluster; creates go out in growing batches and stop at the first error
-//! (Kubernetes' slow start), and every write is recorded in the expectations first.
+//! snapshot of the cluster; creates are in `create`. Every write is recorded in the
+//! expectations first.
 
 use std::collections::BTreeMap;
 
-use futures::{StreamExt, stream};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, DeleteParams, PostParams};
-use kube::{Resource, ResourceExt};
+use kube::ResourceExt;
+use kube::api::{Api, DeleteParams};
 
 use super::Error;
-use super::resolve::{Resolved, is_daemon, service_name};
+use super::create::{PodFactory, create_tasks, task_id_of};
+use super::resolve::{Resolved, service_name};
 use super::view::TaskView;
 use crate::api::EcsService;
 use crate::controllers::Ctx;
 use crate::controllers::expectations::refused;
 use crate::labels::{ATTR_AVAILABILITY_ZONE, ATTR_CAPACITY_PROVIDER, CAPACITY_PROVIDER_LABEL};
-use crate::labels::{
-    CLUSTER_LABEL, DEPLOYMENT_LABEL, SCHEDULING_STRATEGY_LABEL, SERVICE_LABEL, TASK_ID_ANNOTATION,
-    label_value,
-};
 use crate::placement::kube_adapter::{AdapterOptions, pod_key, snapshot_from_cluster};
 use crate::placement::{
     Constraint, PlacementRequest, PortRequest, RequiredAttribute, ScaleInRequest, Snapshot,
-    service_group,
 };
 use crate::rollout::capacity::allocate_starts;
 use crate::rollout::{ServicePlan, StopDecision, UNHEALTHY_REASON};
-use crate::tasks::{StopCode, TaskPod, build_pod, new_task_id};
-
-/// Concurrent creates within one batch.
-const CREATE_CONCURRENCY: usize = 64;
+use crate::tasks::StopCode;
 
 #[derive(Default)]
 pub struct ApplyOutcome {
@@ -38,13 +30,6 @@ pub struct ApplyOutcome {
     pub unplaceable: Option<String>,
     /// Writes issued (creates + deletes).
     pub changed: usize,
-}
-
-fn task_id_of(pod: &Pod) -> String {
-    pod.annotations()
-        .get(TASK_ID_ANNOTATION)
-        .cloned()
-        .unwrap_or_else(|| pod.name_any())
 }
 
 pub async fn apply(
@@ -163,62 +148,12 @@ pub async fn apply(
         outcome.events.push(failure.service_event(&name));
     }
 
-    let pods = build_pods(ctx, svc, r, &placed.placements, deployment_label)?;
-    let (created, event) = create_tasks(ctx, &pods_api, &name, uid, pods).await;
+    let factory = PodFactory::new(ctx, svc, r, deployment_label)?;
+    let (created, event) =
+        create_tasks(ctx, &pods_api, &name, uid, &factory, &placed.placements).await?;
     outcome.changed += created;
     outcome.events.extend(event);
     Ok(outcome)
-}
-
-/// Creates in batches of 1, 2, 4, … (each batch concurrent), stopping at the first batch
-/// with an error, so a quota or admission failure costs one request, not hundreds.
-async fn create_slow_start(ctx: &Ctx, api: &Api<Pod>, owner_uid: &str, pods: Vec<Pod>) -> Vec<Pod> {
-    let mut created = Vec::new();
-    let mut batch = 1usize;
-    let mut iter = pods.into_iter().peekable();
-    let params = PostParams {
-        field_manager: Some(ctx.config.manager.clone()),
-        ..Default::default()
-    };
-    while iter.peek().is_some() {
-        let chunk: Vec<Pod> = iter.by_ref().take(batch).collect();
-        for pod in &chunk {
-            ctx.expectations.created(owner_uid, pod.clone());
-        }
-        let results: Vec<(Pod, Result<Pod, kube::Error>)> = stream::iter(chunk)
-            .map(|pod| {
-                let params = params.clone();
-                async move {
-                    let r = api.create(&params, &pod).await;
-                    (pod, r)
-                }
-            })
-            .buffer_unordered(CREATE_CONCURRENCY)
-            .collect()
-            .await;
-        let mut failed = false;
-        for (pod, result) in results {
-            match result {
-                Ok(p) => created.push(p),
-                Err(e) => {
-                    // Not created — unless the outcome is unknown (expectations::Observed):
-                    // then it stays expected until the next reconcile asks the apiserver.
-                    if refused(&e) {
-                        ctx.expectations.forget_create(owner_uid, &pod.name_any());
-                    } else {
-                        ctx.expectations.unsure_create(owner_uid, &pod.name_any());
-                    }
-                    tracing::warn!(pod = %pod.name_any(), error = %e, "failed to create task pod");
-                    failed = true;
-                }
-            }
-        }
-        if failed {
-            break;
-        }
-        batch = (batch * 2).min(500);
-    }
-    created
 }
 
 /// Live tasks per capacity provider (the label of the node each runs on).
@@ -320,91 +255,6 @@ pub fn stop_events(
         }
     }
     events
-}
-
-/// The Pods of new PRIMARY tasks, one per placement.
-pub fn build_pods(
-    ctx: &Ctx,
-    svc: &EcsService,
-    r: &Resolved,
-    placements: &[crate::placement::Placement],
-    deployment_label: &str,
-) -> Result<Vec<Pod>, Error> {
-    let name = service_name(svc);
-    let namespace = svc.namespace().unwrap_or_default();
-    let owner = svc
-        .controller_owner_ref(&())
-        .ok_or_else(|| Error::InvalidParameter("the EcsService has no name or uid yet".into()))?;
-    let essential = r.translation.essential_container_names();
-    let checked = r.translation.health_checked_container_names();
-    let group = service_group(&name);
-    let mut labels = BTreeMap::from([
-        (SERVICE_LABEL.to_string(), label_value(&svc.name_any())),
-        (DEPLOYMENT_LABEL.to_string(), deployment_label.to_string()),
-        (CLUSTER_LABEL.to_string(), label_value(&r.cluster_name)),
-    ]);
-    if is_daemon(svc) {
-        labels.insert(SCHEDULING_STRATEGY_LABEL.to_string(), "DAEMON".to_string());
-    }
-    let mut pods = Vec::new();
-    for placement in placements {
-        let mut translation = r.translation.clone();
-        translation
-            .bind_host_ports(&placement.host_ports)
-            .map_err(|e| Error::Translate(e.to_string()))?;
-        let task_id = new_task_id();
-        let mut pod_name = svc.name_any();
-        pod_name.truncate(52);
-        let task = TaskPod {
-            namespace: &namespace,
-            name: format!(
-                "{}-{}",
-                pod_name.trim_end_matches(['-', '.']),
-                &task_id[..10]
-            ),
-            task_arn: ctx.config.arns().task(&r.cluster_name, &task_id),
-            task_id,
-            family: &r.revision.family,
-            revision: r.revision.number,
-            task_definition_arn: &r.task_definition_arn,
-            group: &group,
-            started_by: Some(&r.deployment_id),
-            essential_containers: &essential,
-            health_checked_containers: &checked,
-            labels: labels.clone(),
-            owner: owner.clone(),
-        };
-        let mut pod = build_pod(&task, translation.pod_spec, &placement.instance);
-        pod.metadata
-            .annotations
-            .get_or_insert_default()
-            .extend(translation.annotations.clone());
-        pods.push(pod);
-    }
-    Ok(pods)
-}
-
-/// Creates the Pods and reports them as an ECS "has started" event.
-pub async fn create_tasks(
-    ctx: &Ctx,
-    pods_api: &Api<Pod>,
-    service: &str,
-    uid: &str,
-    pods: Vec<Pod>,
-) -> (usize, Option<String>) {
-    let created = create_slow_start(ctx, pods_api, uid, pods).await;
-    let started: Vec<String> = created
-        .iter()
-        .map(|p| format!("(task {})", task_id_of(p)))
-        .collect();
-    let event = (!started.is_empty()).then(|| {
-        format!(
-            "service {service} has started {} tasks: {}.",
-            started.len(),
-            started.join(" ")
-        )
-    });
-    (created.len(), event)
 }
 
 /// The cluster as placement sees it: every Node and Pod in the caches, plus this service's

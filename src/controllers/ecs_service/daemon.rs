@@ -12,9 +12,8 @@ use kube::ResourceExt;
 use kube::api::Api;
 
 use super::Error;
-use super::apply::{
-    build_pods, cluster_snapshot, create_tasks, placement_request, stop_events, stop_tasks,
-};
+use super::apply::{cluster_snapshot, placement_request, stop_events, stop_tasks};
+use super::create::{PodFactory, create_tasks};
 use super::resolve::{Resolved, service_name};
 use super::round::Round;
 use super::view::TaskView;
@@ -163,8 +162,9 @@ pub async fn run(
         .plan_daemon(&request)
         .map_err(|e| Error::InvalidParameter(e.to_string()))?;
     if gate == LaunchGate::Open && !plan.start.is_empty() {
-        let pods = build_pods(ctx, svc, r, &plan.start, label)?;
-        let (created, event) = create_tasks(ctx, &pods_api, &name, uid, pods).await;
+        let factory = PodFactory::new(ctx, svc, r, label)?;
+        let (created, event) =
+            create_tasks(ctx, &pods_api, &name, uid, &factory, &plan.start).await?;
         changed += created;
         round.events.extend(event);
     }

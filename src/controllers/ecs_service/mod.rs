@@ -7,6 +7,7 @@
 //! deletes) → status (ECS counts, deployments, events, conditions; written only on change).
 
 mod apply;
+mod create;
 mod daemon;
 mod drain;
 mod error;
@@ -30,7 +31,6 @@ use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::EventType;
 use kube::runtime::finalizer::{Event as FinalizerEvent, finalizer};
 use kube::runtime::reflector::{ObjectRef, Store};
-use kube::runtime::watcher;
 
 pub use error::Error;
 pub use resolve::service_name;
@@ -56,28 +56,30 @@ pub async fn controller<S, P, N, R>(
     services: Store<EcsService>,
     triggers: Triggers<S, P, N, R>,
 ) where
-    S: Stream<Item = Result<EcsService, watcher::Error>> + Send + 'static,
-    P: Stream<Item = Result<Pod, watcher::Error>> + Send + 'static,
-    N: Stream<Item = Result<Node, watcher::Error>> + Send + 'static,
-    R: Stream<Item = Result<ControllerRevision, watcher::Error>> + Send + 'static,
+    S: Stream<Item = Arc<EcsService>> + Send + 'static,
+    P: Stream<Item = Arc<Pod>> + Send + 'static,
+    N: Stream<Item = Arc<Node>> + Send + 'static,
+    R: Stream<Item = Arc<ControllerRevision>> + Send + 'static,
 {
     let by_namespace = services.clone();
     let by_cluster = services.clone();
     let seen_nodes = std::sync::Mutex::new(HashMap::<String, u64>::new());
     let node_store = ctx.stores.nodes.clone();
-    Controller::for_stream(triggers.services, services)
-        .owns_stream(triggers.pods)
+    Controller::for_shared_stream(triggers.services, services)
+        .owns_shared_stream(triggers.pods)
         // A container instance that appears, goes, drains, changes attributes or agent
         // state may unblock or move tasks of the services of its cluster. Heartbeat-only
         // updates change nothing placement sees and trigger nothing.
-        .watches_stream(triggers.nodes, move |node: Node| {
+        .watches_shared_stream(triggers.nodes, move |node: Arc<Node>| {
             let fingerprint = node_fingerprint(&node);
             let name = node.name_any();
             let changed = {
                 let mut seen = seen_nodes.lock().unwrap_or_else(|e| e.into_inner());
                 // A deleted Node arrives as its last state: tell it by its absence from the
                 // cache (updated before the event is forwarded).
-                let gone = node_store.get(&ObjectRef::from_obj(&node)).is_none();
+                let gone = node_store
+                    .get(&ObjectRef::from_obj(node.as_ref()))
+                    .is_none();
                 if gone || node.metadata.deletion_timestamp.is_some() {
                     seen.remove(&name);
                     true
@@ -101,7 +103,7 @@ pub async fn controller<S, P, N, R>(
             targets
         })
         // A new revision of a family its services follow.
-        .watches_stream(triggers.revisions, move |cr: ControllerRevision| {
+        .watches_shared_stream(triggers.revisions, move |cr: Arc<ControllerRevision>| {
             let ns = cr.namespace();
             by_namespace
                 .state()
@@ -188,9 +190,12 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
 
     // The service's Pods: from the cache, plus our own creates the cache has not shown yet.
     let owned: Vec<Arc<Pod>> = ctx.owned_pods(&namespace, &uid);
-    let seen: HashMap<String, bool> = owned
+    let seen: HashMap<&str, bool> = owned
         .iter()
-        .map(|p| (p.name_any(), p.metadata.deletion_timestamp.is_some()))
+        .filter_map(|p| {
+            let name = p.metadata.name.as_deref()?;
+            Some((name, p.metadata.deletion_timestamp.is_some()))
+        })
         .collect();
     // Writes whose outcome was unknown (a connection dropped mid-request): ask the
     // apiserver what happened before trusting them (Expectations::settle).
@@ -201,8 +206,9 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
         |n| seen.contains_key(n),
         |n| seen.get(n).is_none_or(|deleting| *deleting),
     );
+    drop(seen);
     let mut pods = owned;
-    pods.extend(unseen_creates.into_iter().map(Arc::new));
+    pods.extend(unseen_creates);
     let nodes_state = ctx.stores.nodes.state();
     let nodes: HashMap<String, &Node> = nodes_state
         .iter()

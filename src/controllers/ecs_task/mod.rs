@@ -19,7 +19,6 @@ use kube::api::{Api, DeleteParams, Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::EventType;
 use kube::runtime::reflector::Store;
-use kube::runtime::watcher;
 
 use super::{Ctx, log_result};
 use crate::api::conditions::{ConditionUpdate, FALSE, TRUE, set_condition};
@@ -48,11 +47,11 @@ impl Error {
 
 pub async fn controller<T, P>(ctx: Ctx, store: Store<EcsTask>, triggers: Triggers<T, P>)
 where
-    T: Stream<Item = Result<EcsTask, watcher::Error>> + Send + 'static,
-    P: Stream<Item = Result<Pod, watcher::Error>> + Send + 'static,
+    T: Stream<Item = Arc<EcsTask>> + Send + 'static,
+    P: Stream<Item = Arc<Pod>> + Send + 'static,
 {
-    Controller::for_stream(triggers.tasks, store)
-        .owns_stream(triggers.pods)
+    Controller::for_shared_stream(triggers.tasks, store)
+        .owns_shared_stream(triggers.pods)
         .graceful_shutdown_on(ctx.shutdown.requested())
         .run(metrics::measured("ecstask", reconcile), error_policy, ctx)
         .for_each(log_result("ecstask"))

@@ -16,7 +16,6 @@ use k8s_openapi::api::apps::v1::ControllerRevision;
 use kube::api::{ListParams, PostParams};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::EventType;
-use kube::runtime::watcher;
 use kube::{Api, ResourceExt};
 
 pub use error::Error;
@@ -36,10 +35,10 @@ pub fn family_of(td: &TaskDefinition) -> String {
 
 pub async fn controller(
     ctx: Ctx,
-    events: impl Stream<Item = Result<TaskDefinition, watcher::Error>> + Send + 'static,
+    events: impl Stream<Item = Arc<TaskDefinition>> + Send + 'static,
 ) {
     let store = ctx.stores.task_definitions.clone();
-    Controller::for_stream(events, store)
+    Controller::for_shared_stream(events, store)
         .graceful_shutdown_on(ctx.shutdown.requested())
         .run(
             metrics::measured("taskdefinition", reconcile),

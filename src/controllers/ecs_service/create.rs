@@ -1,0 +1,211 @@
+//! Creating new PRIMARY tasks: one Pod per placement, created in growing batches that stop
+//! at the first error (Kubernetes' slow start: a quota or admission failure costs one
+//! request, not hundreds). Pods are built per batch and the apiserver's replies dropped as
+//! they arrive, so a scale-up of thousands holds at most one batch of Pods in memory.
+
+use std::collections::BTreeMap;
+
+use futures::{StreamExt, stream};
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use kube::api::{Api, PostParams};
+use kube::{Resource, ResourceExt};
+
+use super::Error;
+use super::resolve::{Resolved, is_daemon, service_name};
+use crate::api::EcsService;
+use crate::controllers::Ctx;
+use crate::controllers::expectations::refused;
+use crate::labels::{
+    CLUSTER_LABEL, DEPLOYMENT_LABEL, SCHEDULING_STRATEGY_LABEL, SERVICE_LABEL, TASK_ID_ANNOTATION,
+    label_value,
+};
+use crate::placement::{Placement, service_group};
+use crate::tasks::{TaskPod, build_pod, new_task_id};
+
+/// Concurrent creates within one batch.
+const CREATE_CONCURRENCY: usize = 64;
+/// The largest batch.
+const MAX_BATCH: usize = 500;
+
+/// Builds the Pod of one new task of a service: what all its tasks share, computed once.
+pub struct PodFactory<'a> {
+    ctx: &'a Ctx,
+    r: &'a Resolved,
+    svc_name: String,
+    namespace: String,
+    owner: OwnerReference,
+    essential: Vec<String>,
+    checked: Vec<String>,
+    group: String,
+    labels: BTreeMap<String, String>,
+}
+
+impl<'a> PodFactory<'a> {
+    pub fn new(
+        ctx: &'a Ctx,
+        svc: &EcsService,
+        r: &'a Resolved,
+        deployment_label: &str,
+    ) -> Result<Self, Error> {
+        let owner = svc.controller_owner_ref(&()).ok_or_else(|| {
+            Error::InvalidParameter("the EcsService has no name or uid yet".into())
+        })?;
+        let mut labels = BTreeMap::from([
+            (SERVICE_LABEL.to_string(), label_value(&svc.name_any())),
+            (DEPLOYMENT_LABEL.to_string(), deployment_label.to_string()),
+            (CLUSTER_LABEL.to_string(), label_value(&r.cluster_name)),
+        ]);
+        if is_daemon(svc) {
+            labels.insert(SCHEDULING_STRATEGY_LABEL.to_string(), "DAEMON".to_string());
+        }
+        Ok(Self {
+            ctx,
+            r,
+            svc_name: svc.name_any(),
+            namespace: svc.namespace().unwrap_or_default(),
+            owner,
+            essential: r.translation.essential_container_names(),
+            checked: r.translation.health_checked_container_names(),
+            group: service_group(&service_name(svc)),
+            labels,
+        })
+    }
+
+    /// The Pod of a new task at `placement`.
+    pub fn build(&self, placement: &Placement) -> Result<Pod, Error> {
+        let r = self.r;
+        let mut translation = r.translation.clone();
+        translation
+            .bind_host_ports(&placement.host_ports)
+            .map_err(|e| Error::Translate(e.to_string()))?;
+        let task_id = new_task_id();
+        let mut pod_name = self.svc_name.clone();
+        pod_name.truncate(52);
+        let task = TaskPod {
+            namespace: &self.namespace,
+            name: format!(
+                "{}-{}",
+                pod_name.trim_end_matches(['-', '.']),
+                &task_id[..10]
+            ),
+            task_arn: self.ctx.config.arns().task(&r.cluster_name, &task_id),
+            task_id,
+            family: &r.revision.family,
+            revision: r.revision.number,
+            task_definition_arn: &r.task_definition_arn,
+            group: &self.group,
+            started_by: Some(&r.deployment_id),
+            essential_containers: &self.essential,
+            health_checked_containers: &self.checked,
+            labels: self.labels.clone(),
+            owner: self.owner.clone(),
+        };
+        let mut pod = build_pod(&task, translation.pod_spec, &placement.instance);
+        pod.metadata
+            .annotations
+            .get_or_insert_default()
+            .extend(translation.annotations);
+        Ok(pod)
+    }
+}
+
+/// The ECS task id of a Pod of ours (its annotation; the Pod name for older Pods).
+pub fn task_id_of(pod: &Pod) -> String {
+    pod.annotations()
+        .get(TASK_ID_ANNOTATION)
+        .cloned()
+        .unwrap_or_else(|| pod.name_any())
+}
+
+/// Creates one task per placement and reports them as an ECS "has started" event. Returns
+/// the number created; an error only when nothing could be built.
+pub async fn create_tasks(
+    ctx: &Ctx,
+    pods_api: &Api<Pod>,
+    service: &str,
+    uid: &str,
+    factory: &PodFactory<'_>,
+    placements: &[Placement],
+) -> Result<(usize, Option<String>), Error> {
+    let (started, error) = create_slow_start(ctx, pods_api, uid, factory, placements).await;
+    if let Some(e) = error {
+        if started.is_empty() {
+            return Err(e);
+        }
+        tracing::warn!(error = %e, "stopped creating tasks; the next reconcile retries");
+    }
+    let event = (!started.is_empty()).then(|| {
+        let list: Vec<String> = started.iter().map(|id| format!("(task {id})")).collect();
+        format!(
+            "service {service} has started {} tasks: {}.",
+            started.len(),
+            list.join(" ")
+        )
+    });
+    Ok((started.len(), event))
+}
+
+/// Creates in batches of 1, 2, 4, … up to [`MAX_BATCH`] (each batch concurrent), stopping at
+/// the first batch with an error. Returns the task ids created.
+async fn create_slow_start(
+    ctx: &Ctx,
+    api: &Api<Pod>,
+    owner_uid: &str,
+    factory: &PodFactory<'_>,
+    placements: &[Placement],
+) -> (Vec<String>, Option<Error>) {
+    let mut started = Vec::new();
+    let params = PostParams {
+        field_manager: Some(ctx.config.manager.clone()),
+        ..Default::default()
+    };
+    let mut batch = 1usize;
+    let mut rest = placements;
+    while !rest.is_empty() {
+        let (now, later) = rest.split_at(batch.min(rest.len()));
+        rest = later;
+        let chunk = match now.iter().map(|p| factory.build(p)).collect() {
+            Ok(chunk) => chunk,
+            Err(e) => return (started, Some(e)),
+        };
+        let chunk: Vec<Pod> = chunk;
+        for pod in &chunk {
+            ctx.expectations.created(owner_uid, pod);
+        }
+        let results: Vec<(String, Result<String, kube::Error>)> = stream::iter(chunk)
+            .map(|pod| {
+                let params = params.clone();
+                async move {
+                    // Only the task id of the reply is kept (the reply is a whole Pod).
+                    let r = api.create(&params, &pod).await.map(|p| task_id_of(&p));
+                    (pod.name_any(), r)
+                }
+            })
+            .buffer_unordered(CREATE_CONCURRENCY)
+            .collect()
+            .await;
+        let mut failed = false;
+        for (name, result) in results {
+            match result {
+                Ok(id) => started.push(id),
+                Err(e) => {
+                    // Not created — unless the outcome is unknown (expectations::Observed):
+                    // then it stays expected until the next reconcile asks the apiserver.
+                    if refused(&e) {
+                        ctx.expectations.forget_create(owner_uid, &name);
+                    } else {
+                        ctx.expectations.unsure_create(owner_uid, &name);
+                    }
+                    tracing::warn!(pod = %name, error = %e, "failed to create task pod");
+                    failed = true;
+                }
+            }
+        }
+        if failed {
+            break;
+        }
+        batch = (batch * 2).min(MAX_BATCH);
+    }
+    (started, None)
+}
