@@ -40,6 +40,8 @@ pub struct Context {
     /// A fingerprint of the Kubernetes Services last applied for each EcsService (by UID):
     /// they are re-applied only when what they should be changes.
     pub exposed: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    /// Spacing of expensive reconciles (see pacing).
+    pub pacing: super::pacing::Pacing,
     pub config: OperatorConfig,
     pub recorder: Recorder,
     pub stores: Stores,
@@ -69,6 +71,7 @@ impl Context {
             written_status: Default::default(),
             exposed: Default::default(),
             status_written_at: Default::default(),
+            pacing: Default::default(),
         })
     }
 

@@ -11,6 +11,7 @@ pub mod ecs_cluster;
 pub mod ecs_service;
 pub mod ecs_task;
 pub mod expectations;
+pub mod pacing;
 pub mod task_definition;
 
 use std::sync::Arc;

@@ -124,6 +124,12 @@ where
             .collect()
     }
 
+    /// How many cached objects the owner with `uid` controls (O(1)).
+    pub fn count(&self, uid: &str) -> usize {
+        let live = self.live.read().unwrap_or_else(|e| e.into_inner());
+        live.by_owner.get(uid).map_or(0, HashSet::len)
+    }
+
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Index<K>> {
         self.live.write().unwrap_or_else(|e| e.into_inner())
     }

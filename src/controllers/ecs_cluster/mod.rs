@@ -1,9 +1,9 @@
 //! EcsCluster controller: reports the cluster's container instances (nodes labeled
 //! `ecs.operator.dev/cluster=<clusterName>`), its tasks and its services, ECS-shaped.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, LazyLock, Mutex};
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use k8s_openapi::api::core::v1::{Node, Pod};
@@ -186,27 +186,10 @@ async fn release(cluster: Arc<EcsCluster>, ctx: Ctx) -> Result<Action, Error> {
 /// 17% of the operator's CPU). ECS's own cluster counts are eventually consistent too.
 const REPORT_INTERVAL: Duration = Duration::from_secs(1);
 
-/// When each cluster (by UID) was last reported. Process-wide: one operator per process.
-static LAST_REPORT: LazyLock<Mutex<HashMap<String, Instant>>> = LazyLock::new(Default::default);
-
-/// `Some(wait)` when the cluster was reported less than REPORT_INTERVAL ago; otherwise
-/// records this report and returns None.
-fn report_throttle(uid: &str) -> Option<Duration> {
-    let mut last = LAST_REPORT.lock().unwrap_or_else(|e| e.into_inner());
-    let now = Instant::now();
-    if let Some(at) = last.get(uid) {
-        let since = now.duration_since(*at);
-        if since < REPORT_INTERVAL {
-            return Some(REPORT_INTERVAL - since);
-        }
-    }
-    last.insert(uid.to_string(), now);
-    None
-}
-
 async fn report(cluster: Arc<EcsCluster>, ctx: Ctx) -> Result<Action, Error> {
     // The requeue reports the last change of a burst once the interval has passed.
-    if let Some(wait) = report_throttle(&cluster.uid().unwrap_or_default()) {
+    let key = format!("ecscluster/{}", cluster.uid().unwrap_or_default());
+    if let Some(wait) = ctx.pacing.hold(&key, REPORT_INTERVAL) {
         return Ok(Action::requeue(wait));
     }
     let name = cluster_name_of(&cluster);
@@ -311,19 +294,5 @@ fn error_policy(_c: Arc<EcsCluster>, error: &Error, _ctx: Ctx) -> Action {
             tracing::warn!(error = %error, "ecscluster reconcile failed");
             Action::requeue(Duration::from_secs(5))
         }
-    }
-}
-
-#[cfg(test)]
-mod throttle_tests {
-    use super::*;
-
-    #[test]
-    fn a_cluster_is_reported_at_most_once_per_interval() {
-        assert_eq!(report_throttle("uid-a"), None);
-        let wait = report_throttle("uid-a").expect("throttled within the interval");
-        assert!(wait <= REPORT_INTERVAL);
-        // Another cluster is not held back by the first one.
-        assert_eq!(report_throttle("uid-b"), None);
     }
 }

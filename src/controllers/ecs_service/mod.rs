@@ -35,7 +35,7 @@ use kube::runtime::reflector::{ObjectRef, Store};
 pub use error::Error;
 pub use resolve::service_name;
 
-use super::{Ctx, log_result};
+use super::{Ctx, log_result, pacing};
 use crate::api::EcsService;
 use crate::labels::{SERVICE_LABEL, label_value};
 use crate::rollout::deployments;
@@ -158,6 +158,18 @@ fn now() -> Time {
 
 #[tracing::instrument(skip_all, fields(service = %svc.name_any(), namespace = svc.namespace().unwrap_or_default()))]
 async fn reconcile(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
+    let key = format!("ecsservice/{}", svc.uid().unwrap_or_default());
+    if svc.metadata.deletion_timestamp.is_none() {
+        let tasks = ctx
+            .stores
+            .pods_by_owner
+            .count(&svc.uid().unwrap_or_default());
+        if let Some(wait) = ctx.pacing.hold(&key, pacing::service_spacing(tasks)) {
+            return Ok(Action::requeue(wait));
+        }
+    } else {
+        ctx.pacing.forget(&key);
+    }
     let api: Api<EcsService> =
         Api::namespaced(ctx.client.clone(), &svc.namespace().unwrap_or_default());
     finalizer(&api, DRAIN_FINALIZER, svc, |event| async {
@@ -210,10 +222,7 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     let mut pods = owned;
     pods.extend(unseen_creates);
     let nodes_state = ctx.stores.nodes.state();
-    let nodes: HashMap<String, &Node> = nodes_state
-        .iter()
-        .map(|n| (n.name_any(), n.as_ref()))
-        .collect();
+    let nodes = view::node_facts(nodes_state.iter().map(|n| n.as_ref()), t.0);
     let rules = view::Rules {
         lost_after: ctx.config.node_lost_after_seconds,
         healthy_after: ctx.config.healthy_after_seconds,
@@ -225,7 +234,7 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
         ),
     };
     let tasks = view::classify(pods, &unseen_deletes, &nodes, t.0, rules);
-    let mut wake = view::next_wake(&tasks, &nodes, t.0, rules.lost_after);
+    let mut wake = view::next_wake(&tasks, &nodes, rules.lost_after);
 
     let previous = status::previous(&ctx, &svc);
     let mut memory = previous.rollout.clone().unwrap_or_default();
