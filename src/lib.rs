@@ -11,5 +11,6 @@ pub mod operations;
 pub mod placement;
 pub mod registry;
 pub mod rollout;
+pub mod slim_pod;
 pub mod tasks;
 pub mod translate;

@@ -5,7 +5,9 @@
 
 use std::process::ExitCode;
 
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Node;
+
+use crate::slim_pod::SlimPod;
 use kube::api::{Api, ListParams};
 
 use crate::labels::{ATTR_AVAILABILITY_ZONE, ATTR_INSTANCE_TYPE, CLUSTER_LABEL};
@@ -49,7 +51,7 @@ async fn describe(args: &InstancesArgs) -> anyhow::Result<String> {
         .list(&ListParams::default().labels(&selector))
         .await?
         .items;
-    let pods = Api::<Pod>::all(client)
+    let pods = Api::<SlimPod>::all(client)
         .list(&ListParams::default())
         .await?
         .items;

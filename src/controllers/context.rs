@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::ControllerRevision;
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Node;
 use kube::Client;
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::reflector::Store;
@@ -14,6 +14,7 @@ use kube::{Resource, ResourceExt};
 use super::config::OperatorConfig;
 use crate::api::{EcsCluster, TaskDefinition};
 use crate::registry::Revision;
+use crate::slim_pod::SlimPod;
 
 /// Read-only views of the shared watches.
 #[derive(Clone)]
@@ -21,8 +22,8 @@ pub struct Stores {
     pub task_definitions: Store<TaskDefinition>,
     pub revisions: Store<ControllerRevision>,
     /// Slimmed Pods (see cache::slim): every Pod in the cluster, only what the operator reads.
-    pub pods: Store<Pod>,
-    pub pods_by_owner: Arc<super::cache::OwnerIndex<Pod>>,
+    pub pods: Store<SlimPod>,
+    pub pods_by_owner: Arc<super::cache::OwnerIndex<SlimPod>>,
     pub nodes: Store<Node>,
     pub clusters: Store<EcsCluster>,
     pub services: Store<crate::api::EcsService>,
@@ -98,7 +99,7 @@ impl Context {
     }
 
     /// The Pods in `namespace` whose controller is the object with `uid`, from the cache.
-    pub fn owned_pods(&self, namespace: &str, uid: &str) -> Vec<Arc<Pod>> {
+    pub fn owned_pods(&self, namespace: &str, uid: &str) -> Vec<Arc<SlimPod>> {
         self.stores.pods_by_owner.owned(namespace, uid)
     }
 

@@ -9,13 +9,15 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 
+use crate::slim_pod::SlimPod;
+
 /// After this long an unseen creation is forgotten: the watch normally delivers within
 /// milliseconds; a Pod created and deleted before we saw it must not be counted forever.
 const TTL: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
 struct Pending {
-    creates: HashMap<String, (Arc<Pod>, Instant)>,
+    creates: HashMap<String, (Arc<SlimPod>, Instant)>,
     deletes: HashMap<String, Instant>,
     /// Creates and deletes whose outcome is unknown (see `Observed`): settled by asking the
     /// apiserver at the owner's next reconcile, not trusted until the TTL.
@@ -34,9 +36,7 @@ impl Expectations {
     /// thousands at once).
     pub fn created(&self, owner: &str, pod: &Pod) {
         let name = pod.metadata.name.clone().unwrap_or_default();
-        let mut pod = pod.clone();
-        super::cache::slim::slim_pod(&mut pod);
-        let pod = Arc::new(pod);
+        let pod = Arc::new(SlimPod::from(pod.clone()));
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(owner.to_string())
             .or_default()
@@ -61,7 +61,7 @@ impl Expectations {
         owner: &str,
         seen: impl Fn(&str) -> bool,
         deleting: impl Fn(&str) -> bool,
-    ) -> (Vec<Arc<Pod>>, Vec<String>) {
+    ) -> (Vec<Arc<SlimPod>>, Vec<String>) {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let Some(p) = map.get_mut(owner) else {
             return (Vec::new(), Vec::new());

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use futures::future;
 use k8s_openapi::api::apps::v1::ControllerRevision;
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Node;
 use kube::runtime::watcher;
 use kube::{Api, Client};
 
@@ -30,7 +30,8 @@ use crate::labels::{CLUSTER_LABEL, MANAGED_BY, MANAGED_BY_LABEL};
 use crate::operations::http::{Health, Phase, StoresSlot};
 use crate::operations::leader::{Deadline, LeaderElector};
 use crate::operations::{Shutdown, ShutdownTrigger};
-use cache::{SharedWatch, keep_all, slim::slim_pod};
+use crate::slim_pod::SlimPod;
+use cache::{SharedWatch, keep_all};
 
 /// Runs every controller until the process is stopped.
 pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
@@ -40,7 +41,7 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     let ops = Operations::start(&config, trigger, &shutdown).await?;
     let mut task_definitions = SharedWatch::<TaskDefinition>::new();
     let mut revisions = SharedWatch::<ControllerRevision>::new();
-    let mut pods = SharedWatch::<Pod>::new();
+    let mut pods = SharedWatch::<SlimPod>::new();
     let pods_by_owner = pods.indexed_by_owner();
     let mut nodes = SharedWatch::<Node>::new();
     let mut clusters = SharedWatch::<EcsCluster>::new();
@@ -80,7 +81,7 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     pods.spawn(
         Api::all(client.clone()),
         watcher::Config::default(),
-        slim_pod,
+        SlimPod::trim,
     );
     nodes.spawn(
         Api::all(client.clone()),

@@ -110,7 +110,7 @@ impl Metrics {
         let tasks = Family::<LastStatusLabels, Gauge>::default();
         registry.register(
             "tasks",
-            "Task Pods (of EcsServices and EcsTasks) by ECS lastStatus, from the Pod cache",
+            "Task Pods (of EcsServices and EcsTasks) by ECS lastStatus, from the SlimPod cache",
             tasks.clone(),
         );
         let services = Family::<StateLabels, Gauge>::default();
@@ -204,7 +204,7 @@ impl Metrics {
 }
 
 /// A Pod the operator created for a task: its controller is an EcsService or an EcsTask.
-fn is_task_pod(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
+fn is_task_pod(pod: &crate::slim_pod::SlimPod) -> bool {
     pod.owner_references().iter().any(|o| {
         o.controller == Some(true)
             && o.api_version.starts_with("ecs.operator.dev/")

@@ -16,7 +16,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use k8s_openapi::api::core::v1::{Container, Node, Pod};
+use k8s_openapi::api::core::v1::Node;
+
+use crate::slim_pod::{SlimContainer, SlimPod};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use super::labels::{
@@ -65,14 +67,14 @@ pub fn is_container_instance(node: &Node, cluster_name: &str) -> bool {
 pub fn snapshot_from_cluster<'a>(
     cluster_name: &str,
     nodes: impl IntoIterator<Item = &'a Node>,
-    pods: impl IntoIterator<Item = &'a Pod>,
+    pods: impl IntoIterator<Item = &'a SlimPod>,
     options: &AdapterOptions,
 ) -> Snapshot {
     let nodes: Vec<&Node> = nodes
         .into_iter()
         .filter(|n| is_container_instance(n, cluster_name))
         .collect();
-    let mut pods_by_node: HashMap<&str, Vec<&Pod>> = nodes
+    let mut pods_by_node: HashMap<&str, Vec<&SlimPod>> = nodes
         .iter()
         .filter_map(|n| n.metadata.name.as_deref())
         .map(|name| (name, Vec::new()))
@@ -108,7 +110,7 @@ pub fn snapshot_from_cluster<'a>(
 /// One node as a container instance; `pods` are the non-terminal pods bound to it.
 pub fn container_instance(
     node: &Node,
-    pods: &[&Pod],
+    pods: &[&SlimPod],
     options: &AdapterOptions,
 ) -> ContainerInstance {
     let labels = node.metadata.labels.clone().unwrap_or_default();
@@ -223,7 +225,7 @@ fn ec2_instance_id_from_provider_id(provider_id: &str) -> Option<String> {
 }
 
 /// Succeeded and Failed pods hold no resources.
-pub fn is_terminal(pod: &Pod) -> bool {
+pub fn is_terminal(pod: &SlimPod) -> bool {
     matches!(
         pod.status.as_ref().and_then(|s| s.phase.as_deref()),
         Some("Succeeded" | "Failed")
@@ -233,11 +235,11 @@ pub fn is_terminal(pod: &Pod) -> bool {
 /// The ECS task group of one of our pods: the `ecs.operator.dev/group` annotation, else the
 /// label of the same key. (Group strings such as `service:web` contain ':' which label
 /// values cannot hold, so controllers should write the annotation.)
-pub fn task_group_of(pod: &Pod) -> Option<String> {
+pub fn task_group_of(pod: &SlimPod) -> Option<String> {
     annotation_or_label(pod, GROUP_KEY)
 }
 
-fn annotation_or_label(pod: &Pod, key: &str) -> Option<String> {
+fn annotation_or_label(pod: &SlimPod, key: &str) -> Option<String> {
     let meta = &pod.metadata;
     meta.annotations
         .as_ref()
@@ -251,7 +253,7 @@ fn annotation_or_label(pod: &Pod, key: &str) -> Option<String> {
 /// to a node, is not terminal and not being deleted (a task on its way to STOPPED no longer
 /// counts for spread, distinctInstance or `runningTasksCount`; its resources still do, via
 /// `container_instance`).
-pub fn existing_task(pod: &Pod) -> Option<ExistingTask> {
+pub fn existing_task(pod: &SlimPod) -> Option<ExistingTask> {
     let group = task_group_of(pod)?;
     let instance = pod.spec.as_ref()?.node_name.clone()?;
     if is_terminal(pod) || pod.metadata.deletion_timestamp.is_some() {
@@ -268,7 +270,7 @@ pub fn existing_task(pod: &Pod) -> Option<ExistingTask> {
 }
 
 /// `namespace/name`.
-pub fn pod_key(pod: &Pod) -> String {
+pub fn pod_key(pod: &SlimPod) -> String {
     format!(
         "{}/{}",
         pod.metadata.namespace.as_deref().unwrap_or_default(),
@@ -277,7 +279,7 @@ pub fn pod_key(pod: &Pod) -> String {
 }
 
 /// What the pod occupies on its node in ECS units (cpu units and MiB, rounded up).
-pub fn pod_reservation(pod: &Pod) -> Resources {
+pub fn pod_reservation(pod: &SlimPod) -> Resources {
     let (millis, bytes) = pod_requests(pod);
     Resources::new(millicores_to_cpu_units_ceil(millis), bytes.div_ceil(MIB))
 }
@@ -286,7 +288,7 @@ pub fn pod_reservation(pod: &Pod) -> Resources {
 /// them: pod-level resources when set; otherwise max(Σ app containers + Σ sidecars,
 /// max over init containers of (init + sidecars started before it)); plus overhead. A
 /// container with limits but no requests requests its limits.
-pub fn pod_requests(pod: &Pod) -> (u64, u64) {
+pub fn pod_requests(pod: &SlimPod) -> (u64, u64) {
     let Some(spec) = pod.spec.as_ref() else {
         return (0, 0);
     };
@@ -329,7 +331,7 @@ fn add(a: (u64, u64), b: (u64, u64)) -> (u64, u64) {
     (a.0.saturating_add(b.0), a.1.saturating_add(b.1))
 }
 
-fn container_requests(c: &Container) -> (u64, u64) {
+fn container_requests(c: &SlimContainer) -> (u64, u64) {
     let Some(resources) = c.resources.as_ref() else {
         return (0, 0);
     };
@@ -363,7 +365,7 @@ fn quantity(
 
 /// Host ports the pod binds: every `hostPort`, and every container port of a `hostNetwork`
 /// pod. SCTP ports are outside ECS's model and ignored.
-pub fn pod_host_ports(pod: &Pod) -> Vec<HostPort> {
+pub fn pod_host_ports(pod: &SlimPod) -> Vec<HostPort> {
     let Some(spec) = pod.spec.as_ref() else {
         return Vec::new();
     };

@@ -2,7 +2,7 @@
 //! container states and exit codes, health from essential containers, and why the task
 //! stopped or must stop.
 
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use crate::slim_pod::{SlimContainerStatus, SlimPod};
 use k8s_openapi::jiff::Timestamp;
 
 use crate::labels::{ESSENTIAL_CONTAINERS_ANNOTATION, HEALTH_CHECKED_CONTAINERS_ANNOTATION};
@@ -137,13 +137,13 @@ const FAILED_TO_START: &[&str] = &[
 
 /// A comma-separated list annotation, borrowed (observe runs for every task of a service on
 /// every reconcile: it allocates as little as it can).
-fn annotation_list<'a>(pod: &'a Pod, key: &str) -> Option<Vec<&'a str>> {
+fn annotation_list<'a>(pod: &'a SlimPod, key: &str) -> Option<Vec<&'a str>> {
     let value = pod.metadata.annotations.as_ref()?.get(key)?;
     Some(value.split(',').filter(|s| !s.is_empty()).collect())
 }
 
 /// The task's health-check unknown window (see [`HEALTH_UNKNOWN_WINDOW`]).
-pub fn unknown_window_seconds(pod: &Pod) -> i64 {
+pub fn unknown_window_seconds(pod: &SlimPod) -> i64 {
     pod.metadata
         .annotations
         .as_ref()
@@ -154,7 +154,7 @@ pub fn unknown_window_seconds(pod: &Pod) -> i64 {
 
 /// Whether an essential container of the task has a health check (then task health comes
 /// from the checks; without one, from time RUNNING, §3.3).
-pub fn has_essential_health_check(pod: &Pod) -> bool {
+pub fn has_essential_health_check(pod: &SlimPod) -> bool {
     let checked = annotation_list(pod, HEALTH_CHECKED_CONTAINERS_ANNOTATION).unwrap_or_default();
     let essential = annotation_list(pod, ESSENTIAL_CONTAINERS_ANNOTATION);
     checked
@@ -163,7 +163,7 @@ pub fn has_essential_health_check(pod: &Pod) -> bool {
 }
 
 /// Derives the ECS task state of `pod` at time `now`.
-pub fn observe(pod: &Pod, now: Timestamp) -> TaskObservation {
+pub fn observe(pod: &SlimPod, now: Timestamp) -> TaskObservation {
     let spec_containers = pod.spec.iter().flat_map(|s| s.containers.iter());
     // Containers are essential unless the pod says otherwise (ECS default: essential).
     let essential = annotation_list(pod, ESSENTIAL_CONTAINERS_ANNOTATION);
@@ -171,7 +171,7 @@ pub fn observe(pod: &Pod, now: Timestamp) -> TaskObservation {
         annotation_list(pod, HEALTH_CHECKED_CONTAINERS_ANNOTATION).unwrap_or_default();
     let status = pod.status.as_ref();
     let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("Pending");
-    let statuses: &[ContainerStatus] = status
+    let statuses: &[SlimContainerStatus] = status
         .and_then(|s| s.container_statuses.as_deref())
         .unwrap_or_default();
 
@@ -270,7 +270,7 @@ fn non_essentials_settled(containers: &[ContainerState]) -> bool {
 
 fn container_state(
     name: &str,
-    s: Option<&ContainerStatus>,
+    s: Option<&SlimContainerStatus>,
     essential: bool,
     checked: bool,
 ) -> ContainerState {
@@ -321,7 +321,7 @@ fn essential_exit(containers: &[ContainerState]) -> Option<TaskStop> {
     })
 }
 
-fn failed_to_start(statuses: &[ContainerStatus]) -> Option<TaskStop> {
+fn failed_to_start(statuses: &[SlimContainerStatus]) -> Option<TaskStop> {
     statuses.iter().find_map(|s| {
         let waiting = s.state.as_ref()?.waiting.as_ref()?;
         let reason = waiting.reason.as_deref()?;
@@ -372,11 +372,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn pod(value: serde_json::Value) -> Pod {
+    fn pod(value: serde_json::Value) -> SlimPod {
         serde_json::from_value(value).unwrap()
     }
 
-    fn two_containers(statuses: serde_json::Value, phase: &str) -> Pod {
+    fn two_containers(statuses: serde_json::Value, phase: &str) -> SlimPod {
         pod(json!({
             "metadata": {"name": "t", "annotations": {ESSENTIAL_CONTAINERS_ANNOTATION: "app"}},
             "spec": {"containers": [{"name": "app", "image": "a"}, {"name": "sidecar", "image": "b"}]},
@@ -464,7 +464,7 @@ mod tests {
             "app,sidecar".into(),
         );
         assert_eq!(observe(&p, now()).health, "HEALTHY");
-        let set_ready = |p: &mut Pod, i: usize, ready: bool| {
+        let set_ready = |p: &mut SlimPod, i: usize, ready: bool| {
             p.status
                 .as_mut()
                 .unwrap()

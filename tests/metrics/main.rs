@@ -9,7 +9,6 @@ mod support;
 
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 
 use operator_process::{OperatorProcess, sample};
@@ -20,7 +19,7 @@ const WAIT: Duration = Duration::from_secs(60);
 /// RUNNING task Pods in the whole cluster (the gauge covers every namespace), by the same
 /// derivation of lastStatus as the operator's, from a fresh LIST.
 async fn running_tasks_in_cluster(client: &kube::Client) -> i64 {
-    let pods: Api<Pod> = Api::all(client.clone());
+    let pods: Api<ecs_operator::slim_pod::SlimPod> = Api::all(client.clone());
     let now = k8s_openapi::jiff::Timestamp::now();
     pods.list(&ListParams::default())
         .await

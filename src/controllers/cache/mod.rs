@@ -3,7 +3,6 @@
 //! object to each subscribed controller.
 
 mod owner_index;
-pub mod slim;
 
 use futures::{Stream, StreamExt, future};
 use kube::runtime::reflector::{self, Store};

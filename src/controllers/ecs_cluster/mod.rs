@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Node;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::ResourceExt;
 use kube::api::{Api, Patch, PatchParams};
@@ -19,6 +19,7 @@ use crate::api::conditions::{ConditionUpdate, FALSE, TRUE, set_condition};
 use crate::api::{EcsCluster, EcsClusterStatus, EcsService};
 use crate::labels::{CLUSTER_LABEL, ZONE_LABEL, label_value};
 use crate::operations::metrics;
+use crate::slim_pod::SlimPod;
 use crate::tasks::observe;
 
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +62,7 @@ pub async fn controller<C, N, P, S>(
 ) where
     C: Stream<Item = Arc<EcsCluster>> + Send + 'static,
     N: Stream<Item = Arc<Node>> + Send + 'static,
-    P: Stream<Item = Arc<Pod>> + Send + 'static,
+    P: Stream<Item = Arc<SlimPod>> + Send + 'static,
     S: Stream<Item = Arc<EcsService>> + Send + 'static,
 {
     let (for_nodes, for_pods, for_services) = (store.clone(), store.clone(), store.clone());
@@ -78,7 +79,7 @@ pub async fn controller<C, N, P, S>(
         .watches_shared_stream(triggers.nodes, move |n: Arc<Node>| {
             by_name(&for_nodes, n.labels().get(CLUSTER_LABEL).cloned())
         })
-        .watches_shared_stream(triggers.pods, move |p: Arc<Pod>| {
+        .watches_shared_stream(triggers.pods, move |p: Arc<SlimPod>| {
             by_name(&for_pods, p.labels().get(CLUSTER_LABEL).cloned())
         })
         .watches_shared_stream(triggers.services, move |s: Arc<EcsService>| {

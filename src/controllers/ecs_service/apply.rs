@@ -22,6 +22,7 @@ use crate::placement::{
 };
 use crate::rollout::capacity::allocate_starts;
 use crate::rollout::{ServicePlan, StopDecision, UNHEALTHY_REASON};
+use crate::slim_pod::SlimPod;
 use crate::tasks::StopCode;
 
 #[derive(Default)]
@@ -236,7 +237,7 @@ pub fn stop_events(
         .filter(|s| stopped.contains(&s.id))
         .filter_map(|s| {
             let task = tasks.iter().find(|t| t.info.id == s.id)?;
-            Some((task_id_of(&task.pod), s))
+            Some((task_id_of(task.pod.as_ref()), s))
         })
         .collect();
     let list: Vec<String> = ids.iter().map(|(id, _)| format!("(task {id})")).collect();
@@ -266,7 +267,7 @@ pub fn cluster_snapshot(ctx: &Ctx, cluster_name: &str, tasks: &[TaskView]) -> Sn
         .iter()
         .filter_map(|p| p.metadata.uid.as_deref())
         .collect();
-    let unseen: Vec<&Pod> = tasks
+    let unseen: Vec<&SlimPod> = tasks
         .iter()
         .map(|t| t.pod.as_ref())
         .filter(|p| {

@@ -111,7 +111,7 @@ impl<'a> PodFactory<'a> {
 }
 
 /// The ECS task id of a Pod of ours (its annotation; the Pod name for older Pods).
-pub fn task_id_of(pod: &Pod) -> String {
+pub fn task_id_of<K: Resource>(pod: &K) -> String {
     pod.annotations()
         .get(TASK_ID_ANNOTATION)
         .cloned()

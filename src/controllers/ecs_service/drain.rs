@@ -12,12 +12,13 @@ use kube::runtime::events::EventType;
 use super::{Error, service_name};
 use crate::api::EcsService;
 use crate::controllers::Ctx;
+use crate::slim_pod::SlimPod;
 
 pub async fn drain(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     let namespace = svc.namespace().unwrap_or_default();
     let uid = svc.uid().unwrap_or_default();
     let name = service_name(&svc);
-    let owned: Vec<Arc<Pod>> = ctx.owned_pods(&namespace, &uid);
+    let owned: Vec<Arc<SlimPod>> = ctx.owned_pods(&namespace, &uid);
     let services: Api<EcsService> = Api::namespaced(ctx.client.clone(), &namespace);
     if svc.status.as_ref().and_then(|s| s.status.as_deref()) != Some("DRAINING") {
         // A merge patch: only the status value changes, the rest of the status stays.

@@ -39,6 +39,7 @@ use super::{Ctx, log_result, pacing};
 use crate::api::EcsService;
 use crate::labels::{SERVICE_LABEL, label_value};
 use crate::rollout::deployments;
+use crate::slim_pod::SlimPod;
 
 /// Re-check periodically even without events (safety net for missed triggers and for
 /// time-based rules such as lost nodes).
@@ -57,7 +58,7 @@ pub async fn controller<S, P, N, R>(
     triggers: Triggers<S, P, N, R>,
 ) where
     S: Stream<Item = Arc<EcsService>> + Send + 'static,
-    P: Stream<Item = Arc<Pod>> + Send + 'static,
+    P: Stream<Item = Arc<SlimPod>> + Send + 'static,
     N: Stream<Item = Arc<Node>> + Send + 'static,
     R: Stream<Item = Arc<ControllerRevision>> + Send + 'static,
 {
@@ -201,7 +202,7 @@ async fn keep_desired(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     let t = now();
 
     // The service's Pods: from the cache, plus our own creates the cache has not shown yet.
-    let owned: Vec<Arc<Pod>> = ctx.owned_pods(&namespace, &uid);
+    let owned: Vec<Arc<SlimPod>> = ctx.owned_pods(&namespace, &uid);
     let seen: HashMap<&str, bool> = owned
         .iter()
         .filter_map(|p| {

@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Node;
 use k8s_openapi::jiff::Timestamp;
 use kube::ResourceExt;
 
 use crate::labels::{DEPLOYMENT_LABEL, DRAINING, INSTANCE_STATUS_LABEL};
 use crate::rollout::{RunHealth, TaskClass, TaskInfo};
+use crate::slim_pod::SlimPod;
 use crate::tasks::{
     StopCode, TaskObservation, has_essential_health_check, observe, unknown_window_seconds,
 };
@@ -18,7 +19,7 @@ use crate::tasks::{
 pub struct TaskView {
     /// Shared with the cache: a reconcile copies no Pod (a scale-up reconciles once per Pod
     /// event, so copies would cost O(N²)).
-    pub pod: Arc<Pod>,
+    pub pod: Arc<SlimPod>,
     pub obs: TaskObservation,
     pub info: TaskInfo,
     /// Seconds until this task's health changes by time alone.
@@ -79,7 +80,7 @@ pub fn node_facts<'a>(
         .collect()
 }
 
-fn node_name(pod: &Pod) -> &str {
+fn node_name(pod: &SlimPod) -> &str {
     pod.spec
         .as_ref()
         .and_then(|s| s.node_name.as_deref())
@@ -115,7 +116,7 @@ pub struct Rules {
 /// A node counts as lost (ECS: agent disconnected for good) when it is gone, or NotReady
 /// for at least `lost_after` seconds (operator flag `--node-lost-after-seconds`).
 pub fn classify(
-    pods: Vec<Arc<Pod>>,
+    pods: Vec<Arc<SlimPod>>,
     deleting: &[String],
     nodes: &HashMap<&str, NodeFacts>,
     now: Timestamp,
@@ -182,7 +183,7 @@ pub fn classify(
 /// after `healthy_after` seconds RUNNING; UNHEALTHY is ignored during the grace period.
 /// Also returns when the answer changes by time alone (the reconcile must come back then).
 fn run_health(
-    pod: &Pod,
+    pod: &SlimPod,
     obs: &TaskObservation,
     ran: i64,
     rules: Rules,

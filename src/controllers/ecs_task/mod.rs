@@ -24,6 +24,7 @@ use super::{Ctx, log_result};
 use crate::api::conditions::{ConditionUpdate, FALSE, TRUE, set_condition};
 use crate::api::{EcsTask, EcsTaskStatus};
 use crate::operations::metrics;
+use crate::slim_pod::SlimPod;
 
 pub struct Triggers<T, P> {
     pub tasks: T,
@@ -48,7 +49,7 @@ impl Error {
 pub async fn controller<T, P>(ctx: Ctx, store: Store<EcsTask>, triggers: Triggers<T, P>)
 where
     T: Stream<Item = Arc<EcsTask>> + Send + 'static,
-    P: Stream<Item = Arc<Pod>> + Send + 'static,
+    P: Stream<Item = Arc<SlimPod>> + Send + 'static,
 {
     Controller::for_shared_stream(triggers.tasks, store)
         .owns_shared_stream(triggers.pods)
@@ -88,7 +89,7 @@ async fn reconcile(run: Arc<EcsTask>, ctx: Ctx) -> Result<Action, Error> {
         observed_generation: run.metadata.generation,
         ..old.clone()
     };
-    let owned: Vec<Pod> = ctx
+    let owned: Vec<SlimPod> = ctx
         .owned_pods(&namespace, &uid)
         .iter()
         .map(|p| (**p).clone())
@@ -97,12 +98,12 @@ async fn reconcile(run: Arc<EcsTask>, ctx: Ctx) -> Result<Action, Error> {
     // Launch once: a run that recorded tasks or failures (or has Pods) never places again.
     let launched = !old.tasks.is_empty() || !old.failures.is_empty() || !owned.is_empty();
     let mut launch_error = None;
-    let mut created: Vec<Pod> = Vec::new();
+    let mut created: Vec<SlimPod> = Vec::new();
     if !launched && run.spec.desired_status.as_deref() != Some("STOPPED") {
         match launch::launch(&ctx, &run).await {
             Ok(outcome) => {
                 status.failures = outcome.failures;
-                created = outcome.created;
+                created = outcome.created.into_iter().map(SlimPod::from).collect();
                 if !outcome.events.is_empty() {
                     for e in &outcome.events {
                         let type_ = if e.contains("unable") {

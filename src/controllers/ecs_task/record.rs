@@ -1,7 +1,6 @@
 //! `status.tasks[]`: the ECS Task record of every task of the run, kept after its Pod is
 //! gone. Returns the Pods to delete (tasks that must stop), whose stop is recorded first.
 
-use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::ResourceExt;
 
@@ -11,13 +10,14 @@ use crate::controllers::Ctx;
 use crate::labels::{
     GROUP_KEY, STARTED_BY_ANNOTATION, TASK_ARN_ANNOTATION, TASK_DEFINITION_ARN_ANNOTATION,
 };
+use crate::slim_pod::SlimPod;
 use crate::tasks::{LastStatus, StopCode, observe};
 
 pub fn update_tasks(
     ctx: &Ctx,
     run: &EcsTask,
     status: &mut EcsTaskStatus,
-    pods: &[Pod],
+    pods: &[SlimPod],
     now: &Time,
 ) -> Vec<String> {
     let mut to_stop = Vec::new();
@@ -118,7 +118,7 @@ pub fn update_tasks(
             task.last_status = Some("STOPPED".into());
             task.desired_status = Some("STOPPED".into());
             task.stop_code = Some(StopCode::UserInitiated.as_str().into());
-            task.stopped_reason = Some("Task Pod was deleted".into());
+            task.stopped_reason = Some("Task SlimPod was deleted".into());
             task.stopped_at = Some(now.clone());
         }
     }
@@ -127,7 +127,7 @@ pub fn update_tasks(
 }
 
 /// The host-port bindings of container `name` in the Pod spec (ECS networkBindings).
-fn network_bindings(pod: &Pod, name: &str) -> Vec<crate::api::ecs_task::NetworkBinding> {
+fn network_bindings(pod: &SlimPod, name: &str) -> Vec<crate::api::ecs_task::NetworkBinding> {
     let host_network = pod
         .spec
         .as_ref()

@@ -34,7 +34,7 @@ fn node(name: &str, extra: serde_json::Value) -> Node {
     serde_json::from_value(base).expect("node json")
 }
 
-fn pod(name: &str, node: &str, extra: serde_json::Value) -> Pod {
+fn pod(name: &str, node: &str, extra: serde_json::Value) -> crate::slim_pod::SlimPod {
     let mut base = json!({
         "metadata": {"name": name, "namespace": "default"},
         "spec": {

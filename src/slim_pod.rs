@@ -1,0 +1,260 @@
+//! The Pod as the operator caches it. The operator watches every Pod in the cluster
+//! (placement subtracts everyone's requests), so what it keeps per Pod decides its memory:
+//! k8s-openapi's `Pod` is ~5 KB of struct before any content (PodSpec 1.4 KB and Container
+//! 2.1 KB inline), and each watch event deserialized whole. `SlimPod` has the same shape and
+//! field names as `Pod` but only the fields something in the operator reads; the watch
+//! deserializes straight into it (serde skips the rest without allocating).
+//!
+//! Readers: task observation (`tasks::observe`), placement (`placement::kube_adapter`: node,
+//! requests, host ports), the EcsTask record (ports, annotations), the controllers (owner,
+//! labels, deletion). A reader that needs another field adds it here.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, ContainerState, ContainerStatus, Pod, PodSpec, PodStatus,
+    ResourceRequirements,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use kube::Resource;
+use serde::Deserialize;
+
+/// Annotations under this prefix are the operator's own; the cache drops every other one
+/// (e.g. kubectl's last-applied-configuration on foreign Pods).
+const OUR_ANNOTATIONS: &str = "ecs.operator.dev/";
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SlimPod {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    pub spec: Option<SlimPodSpec>,
+    pub status: Option<SlimPodStatus>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SlimPodSpec {
+    pub node_name: Option<String>,
+    #[serde(default)]
+    pub containers: Vec<SlimContainer>,
+    pub init_containers: Option<Vec<SlimContainer>>,
+    pub host_network: Option<bool>,
+    pub overhead: Option<BTreeMap<String, Quantity>>,
+    pub resources: Option<ResourceRequirements>,
+}
+
+/// Name, requests (placement), ports (host ports, network bindings), restart policy
+/// (sidecars count toward requests).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SlimContainer {
+    pub name: String,
+    pub resources: Option<ResourceRequirements>,
+    pub ports: Option<Vec<ContainerPort>>,
+    pub restart_policy: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SlimPodStatus {
+    pub phase: Option<String>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub start_time: Option<Time>,
+    pub container_statuses: Option<Vec<SlimContainerStatus>>,
+}
+
+/// Name, state (ECS lastStatus, exit codes, start times), readiness (health checks).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SlimContainerStatus {
+    pub name: String,
+    pub state: Option<ContainerState>,
+    #[serde(default)]
+    pub ready: bool,
+    pub started: Option<bool>,
+    #[serde(default)]
+    pub restart_count: i32,
+}
+
+impl SlimPod {
+    /// Drops what the cache does not keep of the metadata (the watch trims every object).
+    pub fn trim(&mut self) {
+        self.metadata.managed_fields = None;
+        if let Some(annotations) = self.metadata.annotations.as_mut() {
+            annotations.retain(|k, _| k.starts_with(OUR_ANNOTATIONS));
+        }
+    }
+}
+
+impl Resource for SlimPod {
+    type DynamicType = ();
+    type Scope = k8s_openapi::NamespaceResourceScope;
+
+    fn kind(dt: &()) -> Cow<'_, str> {
+        Pod::kind(dt)
+    }
+    fn group(dt: &()) -> Cow<'_, str> {
+        Pod::group(dt)
+    }
+    fn version(dt: &()) -> Cow<'_, str> {
+        Pod::version(dt)
+    }
+    fn plural(dt: &()) -> Cow<'_, str> {
+        Pod::plural(dt)
+    }
+    fn meta(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
+}
+
+impl From<Pod> for SlimPod {
+    fn from(pod: Pod) -> Self {
+        let mut slim = SlimPod {
+            metadata: pod.metadata,
+            spec: pod.spec.map(SlimPodSpec::from),
+            status: pod.status.map(SlimPodStatus::from),
+        };
+        slim.trim();
+        slim
+    }
+}
+
+impl From<PodSpec> for SlimPodSpec {
+    fn from(spec: PodSpec) -> Self {
+        Self {
+            node_name: spec.node_name,
+            containers: spec.containers.into_iter().map(Into::into).collect(),
+            init_containers: spec
+                .init_containers
+                .map(|c| c.into_iter().map(Into::into).collect()),
+            host_network: spec.host_network,
+            overhead: spec.overhead,
+            resources: spec.resources,
+        }
+    }
+}
+
+impl From<Container> for SlimContainer {
+    fn from(c: Container) -> Self {
+        Self {
+            name: c.name,
+            resources: c.resources,
+            ports: c.ports,
+            restart_policy: c.restart_policy,
+        }
+    }
+}
+
+impl From<PodStatus> for SlimPodStatus {
+    fn from(s: PodStatus) -> Self {
+        Self {
+            phase: s.phase,
+            reason: s.reason,
+            message: s.message,
+            start_time: s.start_time,
+            container_statuses: s
+                .container_statuses
+                .map(|c| c.into_iter().map(Into::into).collect()),
+        }
+    }
+}
+
+impl From<ContainerStatus> for SlimContainerStatus {
+    fn from(s: ContainerStatus) -> Self {
+        Self {
+            name: s.name,
+            state: s.state,
+            ready: s.ready,
+            started: s.started,
+            restart_count: s.restart_count,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A task Pod as the apiserver and a kubelet return it: defaults, a service-account
+    /// volume, probes, env, conditions, images, a sidecar and host ports.
+    fn full_pod_json() -> serde_json::Value {
+        json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {
+                "name": "web-1", "namespace": "ns", "uid": "p1",
+                "labels": {"ecs.operator.dev/service": "web"},
+                "annotations": {
+                    "ecs.operator.dev/group": "service:web",
+                    "kubectl.kubernetes.io/last-applied-configuration": "{\"big\": true}"
+                },
+                "ownerReferences": [{"apiVersion": "ecs.operator.dev/v1alpha1", "kind": "EcsService",
+                    "name": "web", "uid": "s1", "controller": true}],
+                "managedFields": [{"manager": "kubectl", "operation": "Update"}]
+            },
+            "spec": {
+                "nodeName": "node-1", "hostNetwork": false, "overhead": {"cpu": "10m"},
+                "containers": [
+                    {"name": "app", "image": "nginx", "env": [{"name": "A", "value": "1"}],
+                     "resources": {"requests": {"cpu": "256m", "memory": "512Mi"}},
+                     "ports": [{"containerPort": 80, "hostPort": 8080, "protocol": "TCP"}],
+                     "readinessProbe": {"exec": {"command": ["true"]}}}
+                ],
+                "initContainers": [
+                    {"name": "proxy", "image": "envoy", "restartPolicy": "Always",
+                     "resources": {"requests": {"memory": "64Mi"}}}
+                ],
+                "volumes": [{"name": "kube-api-access", "projected": {"sources": []}}],
+                "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists"}]
+            },
+            "status": {
+                "phase": "Running", "startTime": "2026-01-01T00:00:00Z", "podIP": "10.0.0.1",
+                "conditions": [{"type": "Ready", "status": "True"}],
+                "containerStatuses": [
+                    {"name": "app", "image": "nginx", "imageID": "sha", "containerID": "c1",
+                     "ready": true, "restartCount": 1, "started": true,
+                     "state": {"running": {"startedAt": "2026-01-01T00:00:05Z"}}}
+                ]
+            }
+        })
+    }
+
+    #[test]
+    fn deserializing_the_watch_json_and_converting_a_pod_agree() {
+        let mut from_json: SlimPod = serde_json::from_value(full_pod_json()).unwrap();
+        from_json.trim();
+        let pod: Pod = serde_json::from_value(full_pod_json()).unwrap();
+        assert_eq!(from_json, SlimPod::from(pod));
+    }
+
+    #[test]
+    fn keeps_what_the_operator_reads_and_drops_the_rest() {
+        let pod = SlimPod::from(serde_json::from_value::<Pod>(full_pod_json()).unwrap());
+        let spec = pod.spec.as_ref().unwrap();
+        assert_eq!(spec.node_name.as_deref(), Some("node-1"));
+        assert_eq!(
+            spec.containers[0].ports.as_ref().unwrap()[0].host_port,
+            Some(8080)
+        );
+        assert!(spec.containers[0].resources.is_some());
+        let init = &spec.init_containers.as_ref().unwrap()[0];
+        assert_eq!(init.restart_policy.as_deref(), Some("Always"));
+        let status = pod.status.as_ref().unwrap();
+        let c = &status.container_statuses.as_ref().unwrap()[0];
+        assert!(c.ready && c.restart_count == 1 && c.state.as_ref().unwrap().running.is_some());
+        let annotations = pod.metadata.annotations.as_ref().unwrap();
+        assert_eq!(
+            annotations.keys().collect::<Vec<_>>(),
+            ["ecs.operator.dev/group"]
+        );
+        assert!(pod.metadata.managed_fields.is_none());
+        assert_eq!(pod.metadata.owner_references.as_ref().unwrap()[0].uid, "s1");
+    }
+}
