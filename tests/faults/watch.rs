@@ -151,6 +151,20 @@ fn ready_for(p: &Pod) -> Option<i64> {
     Some(now_secs() - since)
 }
 
+/// Seconds every container has been running (since the latest start), if all are.
+fn running_for(p: &Pod) -> Option<i64> {
+    let statuses = p.status.as_ref()?.container_statuses.as_ref()?;
+    if statuses.is_empty() {
+        return None;
+    }
+    let mut latest = i64::MIN;
+    for s in statuses {
+        let started = s.state.as_ref()?.running.as_ref()?.started_at.as_ref()?;
+        latest = latest.max(started.0.as_second());
+    }
+    Some(now_secs() - latest)
+}
+
 fn node_of(p: &Pod) -> Option<String> {
     p.spec.as_ref().and_then(|s| s.node_name.clone())
 }
@@ -289,7 +303,7 @@ impl State {
     }
 
     /// A pod that was healthy has stopped: check the service's minimum.
-    fn stopped_healthy(&mut self, p: &Pod) {
+    fn stopped_healthy(&mut self, p: &Pod, via: &str) {
         let Some(service) = service_of(p) else { return };
         if node_of(p).is_some_and(|n| self.exempt.contains(&n)) {
             return;
@@ -304,11 +318,44 @@ impl State {
         self.record.healthy_stops_checked += 1;
         let healthy = self.count(&service, is_healthy);
         if healthy < floor {
+            let tasks = self.describe(&service);
             self.violation(
                 format!("min/{}", p.name_any()),
-                format!("{service}: task {} stopped while healthy, leaving {healthy} healthy < minimum {floor}", p.name_any()),
+                format!(
+                    "{service}: task {} stopped while healthy, leaving {healthy} healthy < minimum {floor} (seen {via} at {}; tasks: {tasks})",
+                    p.name_any(),
+                    k8s_openapi::jiff::Timestamp::now()
+                ),
             );
         }
+    }
+
+    /// The service's task Pods as the watcher sees them, for a violation's message.
+    fn describe(&self, service: &str) -> String {
+        self.pods
+            .values()
+            .filter(|p| service_of(p).as_deref() == Some(service))
+            .map(|p| {
+                let revision = p.labels().get("ecs.operator.dev/revision").cloned();
+                let phase = p.status.as_ref().and_then(|s| s.phase.clone());
+                let ready = p
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.conditions.as_ref())
+                    .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
+                    .map(|c| c.status.clone());
+                format!(
+                    "{} rev {} {}{} Ready={} running_for={:?}",
+                    p.name_any(),
+                    revision.unwrap_or_default(),
+                    phase.unwrap_or_default(),
+                    if is_live(p) { "" } else { " stopping" },
+                    ready.unwrap_or_default(),
+                    running_for(p),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     fn count(&self, service: &str, f: fn(&Pod) -> bool) -> usize {
@@ -379,7 +426,7 @@ impl State {
                 && ready_for(old).is_some_and(|s| s >= SETTLE_SECONDS)
                 && new.as_ref().is_none_or(|p| !is_live(p))
             {
-                self.stopped_healthy(new.as_ref().unwrap_or(old));
+                self.stopped_healthy(new.as_ref().unwrap_or(old), "re-list");
             }
         }
         let services: Vec<String> = self.services.keys().cloned().collect();
@@ -411,7 +458,7 @@ impl State {
             && ready_for(old).is_some_and(|s| s >= SETTLE_SECONDS)
             && new.as_ref().is_none_or(|p| !is_live(p))
         {
-            self.stopped_healthy(new.as_ref().unwrap_or(old));
+            self.stopped_healthy(new.as_ref().unwrap_or(old), "event");
         }
         if let Some(service) = new.as_ref().or(old.as_ref()).and_then(service_of) {
             self.check_counts(&service);
