@@ -152,6 +152,19 @@ impl Expectations {
         }
     }
 
+    /// The apiserver took our delete of `pod_name` (or had no such Pod): a create of it
+    /// that the cache has not shown yet is not expected any more. Without this, a task
+    /// created and stopped before the cache caught up (a re-list after a connection cut)
+    /// stayed in the service's view as a pending task for the whole TTL: stopped again at
+    /// every reconcile (the delete answering 404), the service not steady for 60 s.
+    pub fn delete_done(&self, owner: &str, pod_name: &str) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = map.get_mut(owner) {
+            p.creates.remove(pod_name);
+            p.unsure_creates.remove(pod_name);
+        }
+    }
+
     /// A create that failed: stop expecting it.
     pub fn forget_create(&self, owner: &str, pod_name: &str) {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -267,6 +280,23 @@ mod tests {
         let p = map.get("svc").expect("b still expected");
         assert!(p.unsure_creates.is_empty() && p.unsure_deletes.is_empty());
         assert_eq!(p.creates.keys().collect::<Vec<_>>(), ["b"]);
+    }
+
+    #[test]
+    fn a_task_stopped_before_the_cache_showed_it_is_not_expected_any_more() {
+        let e = Expectations::default();
+        e.created("svc", pod("a"));
+        e.created("svc", pod("b"));
+        e.deleted("svc", "a");
+        e.delete_done("svc", "a");
+        // The cache never shows `a` (created and gone during a re-list): only `b` is pending.
+        let (c, d) = e.pending("svc", |_| false, |_| true);
+        let names: Vec<_> = c
+            .iter()
+            .filter_map(|p| p.metadata.name.as_deref())
+            .collect();
+        assert_eq!(names, ["b"]);
+        assert!(d.is_empty());
     }
 
     #[test]

@@ -107,7 +107,12 @@ impl Operators {
             .args(&args)
             .env("KUBECONFIG", &self.options.kubeconfig)
             .env("POD_NAME", format!("replica-{replica}"))
-            .env("RUST_LOG", "warn,ecs_operator=info")
+            // ECS_FAULTS_RUST_LOG digs into one scenario, e.g.
+            // `warn,ecs_operator=info,ecs_operator::controllers::ecs_service=debug`.
+            .env(
+                "RUST_LOG",
+                std::env::var("ECS_FAULTS_RUST_LOG").unwrap_or("warn,ecs_operator=info".into()),
+            )
             .env("NO_COLOR", "1")
             // Logs go to stdout, panics to stderr: both into the file.
             .stdout(Stdio::from(file.try_clone().expect("log file")))

@@ -5,16 +5,22 @@
 //!
 //! - live tasks of a service ≤ floor(D × max% / 100), D and max% the largest of the last
 //!   `WINDOW` (a scale-down needs a moment to act on);
-//! - a service task stopped while healthy (Ready for the settle time, as ECS counts a task
-//!   without health checks) leaves ≥ ceil(D × min% / 100) Ready ones, D the smallest of the
-//!   last `WINDOW` — unless its instance was disturbed by the test (`exempt`: a lost
+//! - a service task stopped while healthy (RUNNING for the settle time, as ECS counts a task
+//!   without health checks, §3.3) leaves ≥ ceil(D × min% / 100) RUNNING ones, D the smallest
+//!   of the last `WINDOW` — unless its instance was disturbed by the test (`exempt`: a lost
 //!   instance's tasks are gone whatever the operator does, "while capacity allows");
 //! - no two live tasks of a `distinctInstance` service on one instance;
 //! - a new task is never placed on an instance that was DRAINING (cordoned or labeled) or
 //!   outside its `memberOf` expression (`constrain`) or outside the cluster, for longer than
 //!   `GRACE` before the task was created (the operator's cache may lag that much).
 //!
-//! Live = not being deleted and not terminal; healthy = live, Running and Ready.
+//! Live = not being deleted and not terminal; RUNNING = live, phase Running and every
+//! container running. Not the Pod's Ready condition: the workload has no health checks, so
+//! ECS health is time RUNNING; and when a node misses its heartbeats (kube-apiserver or etcd
+//! down long enough) the node lifecycle controller sets Ready=False on every Pod of the node —
+//! ECS's "agent disconnected", which keeps the tasks' last known health (§4.5) — and kwok,
+//! unlike a kubelet, never sets it back. Counting Ready tasks then flagged the operator's
+//! correct stops (the long-mode plane run: `db: … leaving 1 healthy < minimum 2`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -129,26 +135,30 @@ fn is_live(p: &Pod) -> bool {
         )
 }
 
-fn is_healthy(p: &Pod) -> bool {
-    let status = p.status.as_ref();
+/// ECS RUNNING: live, phase Running, every container running.
+fn is_running(p: &Pod) -> bool {
     is_live(p)
-        && status.and_then(|s| s.phase.as_deref()) == Some("Running")
-        && status
-            .and_then(|s| s.conditions.as_ref())
-            .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+        && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+        && running_for(p).is_some()
 }
 
-/// Seconds the Pod has been Ready (its Ready condition's last transition), if Ready.
-fn ready_for(p: &Pod) -> Option<i64> {
-    let ready = p
-        .status
-        .as_ref()?
-        .conditions
-        .as_ref()?
-        .iter()
-        .find(|c| c.type_ == "Ready" && c.status == "True")?;
-    let since = ready.last_transition_time.as_ref()?.0.as_second();
-    Some(now_secs() - since)
+/// Healthy as ECS counts a task without health checks: RUNNING for the settle time.
+fn is_healthy(p: &Pod) -> bool {
+    is_running(p) && running_for(p).is_some_and(|s| s >= SETTLE_SECONDS)
+}
+
+/// Seconds every container has been running (since the latest start), if all are.
+fn running_for(p: &Pod) -> Option<i64> {
+    let statuses = p.status.as_ref()?.container_statuses.as_ref()?;
+    if statuses.is_empty() {
+        return None;
+    }
+    let mut latest = i64::MIN;
+    for s in statuses {
+        let started = s.state.as_ref()?.running.as_ref()?.started_at.as_ref()?;
+        latest = latest.max(started.0.as_second());
+    }
+    Some(now_secs() - latest)
 }
 
 fn node_of(p: &Pod) -> Option<String> {
@@ -289,7 +299,7 @@ impl State {
     }
 
     /// A pod that was healthy has stopped: check the service's minimum.
-    fn stopped_healthy(&mut self, p: &Pod) {
+    fn stopped_healthy(&mut self, p: &Pod, via: &str) {
         let Some(service) = service_of(p) else { return };
         if node_of(p).is_some_and(|n| self.exempt.contains(&n)) {
             return;
@@ -302,13 +312,46 @@ impl State {
         }
         let floor = view.min_healthy();
         self.record.healthy_stops_checked += 1;
-        let healthy = self.count(&service, is_healthy);
+        let healthy = self.count(&service, is_running);
         if healthy < floor {
+            let tasks = self.describe(&service);
             self.violation(
                 format!("min/{}", p.name_any()),
-                format!("{service}: task {} stopped while healthy, leaving {healthy} healthy < minimum {floor}", p.name_any()),
+                format!(
+                    "{service}: task {} stopped while healthy, leaving {healthy} healthy < minimum {floor} (seen {via} at {}; tasks: {tasks})",
+                    p.name_any(),
+                    k8s_openapi::jiff::Timestamp::now()
+                ),
             );
         }
+    }
+
+    /// The service's task Pods as the watcher sees them, for a violation's message.
+    fn describe(&self, service: &str) -> String {
+        self.pods
+            .values()
+            .filter(|p| service_of(p).as_deref() == Some(service))
+            .map(|p| {
+                let revision = p.labels().get("ecs.operator.dev/revision").cloned();
+                let phase = p.status.as_ref().and_then(|s| s.phase.clone());
+                let ready = p
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.conditions.as_ref())
+                    .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
+                    .map(|c| c.status.clone());
+                format!(
+                    "{} rev {} {}{} Ready={} running_for={:?}",
+                    p.name_any(),
+                    revision.unwrap_or_default(),
+                    phase.unwrap_or_default(),
+                    if is_live(p) { "" } else { " stopping" },
+                    ready.unwrap_or_default(),
+                    running_for(p),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     fn count(&self, service: &str, f: fn(&Pod) -> bool) -> usize {
@@ -375,11 +418,8 @@ impl State {
         }
         for (name, old) in &before {
             let new = self.pods.get(name).cloned();
-            if is_healthy(old)
-                && ready_for(old).is_some_and(|s| s >= SETTLE_SECONDS)
-                && new.as_ref().is_none_or(|p| !is_live(p))
-            {
-                self.stopped_healthy(new.as_ref().unwrap_or(old));
+            if is_healthy(old) && new.as_ref().is_none_or(|p| !is_live(p)) {
+                self.stopped_healthy(new.as_ref().unwrap_or(old), "re-list");
             }
         }
         let services: Vec<String> = self.services.keys().cloned().collect();
@@ -405,13 +445,13 @@ impl State {
         // Healthy in ECS's sense: RUNNING for the settle time (the operator's
         // --healthy-after-seconds 2, one more for the timestamps' whole seconds). A task
         // stopped sooner is a pending one, which ECS stops first (§3.4); the count it
-        // leaves is taken with the laxer Ready rule, so a correct operator is never flagged.
+        // leaves is taken with the laxer rule (RUNNING, for any time), so a correct operator
+        // is never flagged.
         if let Some(old) = &old
             && is_healthy(old)
-            && ready_for(old).is_some_and(|s| s >= SETTLE_SECONDS)
             && new.as_ref().is_none_or(|p| !is_live(p))
         {
-            self.stopped_healthy(new.as_ref().unwrap_or(old));
+            self.stopped_healthy(new.as_ref().unwrap_or(old), "event");
         }
         if let Some(service) = new.as_ref().or(old.as_ref()).and_then(service_of) {
             self.check_counts(&service);
@@ -539,5 +579,99 @@ impl Watch {
 impl Drop for Watch {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn state_with_db() -> State {
+        let mut s = State {
+            ready: true,
+            ..Default::default()
+        };
+        let svc: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "ecs.operator.dev/v1alpha1", "kind": "EcsService",
+            "metadata": {"name": "db"},
+            "spec": {"desiredCount": 3,
+                     "deploymentConfiguration": {"minimumHealthyPercent": 50, "maximumPercent": 100}}
+        }))
+        .unwrap();
+        s.service(&svc);
+        s
+    }
+
+    /// A task Pod of `db` (placement is not what these tests check: no node); containers
+    /// running since `ran` seconds ago
+    /// (None: still pending); `ready` its Ready condition.
+    fn task(name: &str, ran: Option<i64>, ready: bool, deleting: bool) -> Pod {
+        let started = ran.map(|r| {
+            k8s_openapi::jiff::Timestamp::from_second(now_secs() - r)
+                .unwrap()
+                .to_string()
+        });
+        let state = match &started {
+            Some(t) => json!({"running": {"startedAt": t}}),
+            None => json!({"waiting": {"reason": "ContainerCreating"}}),
+        };
+        let mut pod = json!({
+            "metadata": {"name": name, "labels": {SERVICE_LABEL: "db"}},
+            "spec": {"containers": [{"name": "app"}]},
+            "status": {
+                "phase": if ran.is_some() { "Running" } else { "Pending" },
+                "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}],
+                "containerStatuses": [{"name": "app", "ready": ready, "restartCount": 0,
+                                       "image": "nginx", "imageID": "", "state": state}]
+            }
+        });
+        if deleting {
+            pod["metadata"]["deletionTimestamp"] = json!("2026-01-01T00:00:00Z");
+        }
+        serde_json::from_value(pod).unwrap()
+    }
+
+    fn apply(s: &mut State, p: Pod) {
+        let name = p.name_any();
+        s.pod(Some(p), &name);
+    }
+
+    #[test]
+    fn a_stop_below_the_minimum_is_flagged() {
+        // db: D = 3, 50/100: at least 2 RUNNING while old tasks stop.
+        let mut s = state_with_db();
+        apply(&mut s, task("a", Some(30), true, false));
+        apply(&mut s, task("b", Some(30), true, false));
+        apply(&mut s, task("c", Some(30), true, false));
+        apply(&mut s, task("a", Some(30), true, true));
+        apply(&mut s, task("new", None, false, false));
+        assert_eq!(s.record.violation_count, 0, "{:?}", s.record.violations);
+        // A pending task does not count: stopping b leaves one RUNNING.
+        apply(&mut s, task("b", Some(30), true, true));
+        assert_eq!(s.record.violation_count, 1);
+        assert!(s.record.violations[0].contains("leaving 1 healthy < minimum 2"));
+    }
+
+    #[test]
+    fn tasks_a_node_disconnect_marked_not_ready_still_count() {
+        // The node lifecycle controller set Ready=False on b and c (their nodes missed
+        // heartbeats): ECS keeps their last known health, so stopping a leaves 2.
+        let mut s = state_with_db();
+        apply(&mut s, task("a", Some(30), true, false));
+        apply(&mut s, task("b", Some(30), false, false));
+        apply(&mut s, task("c", Some(30), false, false));
+        apply(&mut s, task("a", Some(30), true, true));
+        assert_eq!(s.record.violation_count, 0, "{:?}", s.record.violations);
+        assert_eq!(s.record.healthy_stops_checked, 1);
+    }
+
+    #[test]
+    fn a_task_stopped_inside_the_settle_time_is_not_checked() {
+        let mut s = state_with_db();
+        apply(&mut s, task("a", Some(1), true, false));
+        apply(&mut s, task("a", Some(1), true, true));
+        assert_eq!(s.record.healthy_stops_checked, 0);
     }
 }

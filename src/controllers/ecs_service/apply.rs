@@ -201,8 +201,10 @@ pub async fn stop_tasks(
         };
         ctx.expectations.deleted(uid, &stop.id);
         match pods_api.delete(&stop.id, &params).await {
-            Ok(_) => {}
-            Err(kube::Error::Api(e)) if e.code == 404 => {}
+            Ok(_) => ctx.expectations.delete_done(uid, &stop.id),
+            Err(kube::Error::Api(e)) if e.code == 404 => {
+                ctx.expectations.delete_done(uid, &stop.id)
+            }
             Err(e) => {
                 // A delete that did not happen must not stall the service until the
                 // expectation expires; one whose outcome is unknown stays expected.

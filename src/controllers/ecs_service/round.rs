@@ -74,6 +74,16 @@ pub async fn replica(
             }
         }
     }
+    if !plan.stop.is_empty() || plan.replace > 0 || plan.scale_in > 0 || plan.start > 0 {
+        tracing::debug!(
+            start = plan.start,
+            stop = plan.stop.len(),
+            replace = plan.replace,
+            scale_in = plan.scale_in,
+            tasks = %describe_tasks(tasks),
+            "plan"
+        );
+    }
     let outcome = apply::apply(ctx, svc, r, &plan, tasks, deployment_label, uid).await?;
     events.extend(outcome.events);
     if plan.deadlocked {
@@ -103,6 +113,24 @@ pub async fn replica(
         desired,
         retry_soon: false,
     })
+}
+
+/// The tasks a plan saw, one line (debug logs): id, deployment, class, seconds RUNNING.
+fn describe_tasks(tasks: &[TaskView]) -> String {
+    tasks
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {} {:?} ran={:?} rv={}",
+                t.info.id,
+                t.info.deployment,
+                t.info.class,
+                t.obs.ran_for_seconds,
+                t.pod.metadata.resource_version.as_deref().unwrap_or("-")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// §3.8: ENABLED, and compatible — room above desiredCount (maximumPercent > 100), zone
