@@ -285,8 +285,8 @@ mod tests {
     #[test]
     fn a_task_stopped_before_the_cache_showed_it_is_not_expected_any_more() {
         let e = Expectations::default();
-        e.created("svc", pod("a"));
-        e.created("svc", pod("b"));
+        e.created("svc", &pod("a"));
+        e.created("svc", &pod("b"));
         e.deleted("svc", "a");
         e.delete_done("svc", "a");
         // The cache never shows `a` (created and gone during a re-list): only `b` is pending.
