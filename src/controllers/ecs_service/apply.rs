@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Pod;
+use futures::{StreamExt, stream};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams};
 
@@ -176,7 +177,13 @@ fn per_provider(
     counts.into_iter().collect()
 }
 
-/// Deletes the Pods of `stops` (expectations first); returns the ids actually stopped.
+/// Concurrent deletes of one round.
+const DELETE_CONCURRENCY: usize = 64;
+
+/// Deletes the Pods of `stops` (expectations first), concurrently: a stop decided on a task's
+/// state should land while that state holds (one at a time, the last of a round of stops
+/// landed seconds after the plan on a loaded apiserver). Returns the ids actually stopped, or
+/// the first error once every delete has answered.
 pub async fn stop_tasks(
     ctx: &Ctx,
     pods_api: &Api<Pod>,
@@ -185,25 +192,26 @@ pub async fn stop_tasks(
     stops: &[StopDecision],
     uid: &str,
 ) -> Result<Vec<String>, Error> {
-    let mut stopped = Vec::new();
-    for stop in stops {
-        if !tasks.iter().any(|t| t.info.id == stop.id) {
-            continue;
-        }
-        // A lost instance cannot run a graceful shutdown: remove the Pod at once.
-        let params = if stop.code == StopCode::TerminationNotice {
-            DeleteParams {
-                grace_period_seconds: Some(0),
-                ..Default::default()
-            }
-        } else {
-            DeleteParams::default()
-        };
+    let known: Vec<&StopDecision> = stops
+        .iter()
+        .filter(|stop| tasks.iter().any(|t| t.info.id == stop.id))
+        .collect();
+    for stop in &known {
         ctx.expectations.deleted(uid, &stop.id);
-        match pods_api.delete(&stop.id, &params).await {
-            Ok(_) => ctx.expectations.delete_done(uid, &stop.id),
-            Err(kube::Error::Api(e)) if e.code == 404 => {
-                ctx.expectations.delete_done(uid, &stop.id)
+    }
+    let deletes: Vec<_> = known.iter().map(|stop| delete_pod(pods_api, stop)).collect();
+    let results: Vec<(&StopDecision, Result<(), kube::Error>)> = stream::iter(deletes)
+        .buffer_unordered(DELETE_CONCURRENCY)
+        .collect()
+        .await;
+    let mut stopped = Vec::new();
+    let mut first_error = None;
+    for (stop, result) in results {
+        match result {
+            Ok(()) => {
+                ctx.expectations.delete_done(uid, &stop.id);
+                tracing::info!(service, task = %stop.id, code = stop.code.as_str(), reason = %stop.reason, "stopped task");
+                stopped.push(stop.id.clone());
             }
             Err(e) => {
                 // A delete that did not happen must not stall the service until the
@@ -213,13 +221,36 @@ pub async fn stop_tasks(
                 } else {
                     ctx.expectations.unsure_delete(uid, &stop.id);
                 }
-                return Err(Error::Kube(e));
+                first_error.get_or_insert(e);
             }
         }
-        tracing::info!(service, task = %stop.id, code = stop.code.as_str(), reason = %stop.reason, "stopped task");
-        stopped.push(stop.id.clone());
     }
-    Ok(stopped)
+    match first_error {
+        Some(e) => Err(Error::Kube(e)),
+        None => Ok(stopped),
+    }
+}
+
+/// One task's delete; a Pod already gone counts as deleted.
+async fn delete_pod<'a>(
+    pods_api: &Api<Pod>,
+    stop: &'a StopDecision,
+) -> (&'a StopDecision, Result<(), kube::Error>) {
+    // A lost instance cannot run a graceful shutdown: remove the Pod at once.
+    let params = if stop.code == StopCode::TerminationNotice {
+        DeleteParams {
+            grace_period_seconds: Some(0),
+            ..Default::default()
+        }
+    } else {
+        DeleteParams::default()
+    };
+    let result = match pods_api.delete(&stop.id, &params).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+        Err(e) => Err(e),
+    };
+    (stop, result)
 }
 
 /// ECS service events for stopped tasks: one summary, plus one per task that stopped for a
@@ -265,18 +296,15 @@ pub fn stop_events(
 pub fn cluster_snapshot(ctx: &Ctx, cluster_name: &str, tasks: &[TaskView]) -> Snapshot {
     let nodes = ctx.stores.nodes.state();
     let all_pods = ctx.stores.pods.state();
-    let cached: std::collections::HashSet<&str> = all_pods
-        .iter()
-        .filter_map(|p| p.metadata.uid.as_deref())
-        .collect();
+    // Our own creates carry no uid until the apiserver assigns one: look them up by name.
     let unseen: Vec<&SlimPod> = tasks
         .iter()
         .map(|t| t.pod.as_ref())
         .filter(|p| {
-            p.metadata
-                .uid
-                .as_deref()
-                .is_some_and(|uid| !cached.contains(uid))
+            ctx.stores
+                .pods
+                .get(&kube::runtime::reflector::ObjectRef::from_obj(*p))
+                .is_none()
         })
         .collect();
     snapshot_from_cluster(
