@@ -106,6 +106,13 @@ pub async fn controller<C, N, P, S>(
 pub const IN_USE_FINALIZER: &str = "ecs.operator.dev/cluster-in-use";
 
 async fn reconcile(cluster: Arc<EcsCluster>, ctx: Ctx) -> Result<Action, Error> {
+    // Reports (and, while deleting, checks for remaining services) at most once per interval:
+    // the requeue handles the last change of a burst once the interval has passed. Without it
+    // a draining namespace's Pod events re-ran the in-use check ~22 times a second.
+    let key = format!("ecscluster/{}", cluster.uid().unwrap_or_default());
+    if let Some(wait) = ctx.pacing.hold(&key, REPORT_INTERVAL) {
+        return Ok(Action::requeue(wait));
+    }
     let api: Api<EcsCluster> = Api::all(ctx.client.clone());
     finalizer(&api, IN_USE_FINALIZER, cluster, |event| async {
         match event {
@@ -188,11 +195,6 @@ async fn release(cluster: Arc<EcsCluster>, ctx: Ctx) -> Result<Action, Error> {
 const REPORT_INTERVAL: Duration = Duration::from_secs(1);
 
 async fn report(cluster: Arc<EcsCluster>, ctx: Ctx) -> Result<Action, Error> {
-    // The requeue reports the last change of a burst once the interval has passed.
-    let key = format!("ecscluster/{}", cluster.uid().unwrap_or_default());
-    if let Some(wait) = ctx.pacing.hold(&key, REPORT_INTERVAL) {
-        return Ok(Action::requeue(wait));
-    }
     let name = cluster_name_of(&cluster);
     let label = label_value(&name);
     let nodes = ctx.stores.nodes.state();

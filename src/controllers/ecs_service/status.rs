@@ -344,11 +344,13 @@ pub async fn write_if_changed(
         .unwrap_or_else(|e| e.into_inner())
         .get(&uid)
         .copied();
-    if let Some(at) = last
-        && at.elapsed() < COUNTS_INTERVAL
+    // One reading of the clock: two could straddle the interval (a panic on the
+    // subtraction, seen once by the fault suite).
+    if let Some(since) = last.map(|at| at.elapsed())
+        && since < COUNTS_INTERVAL
         && counts_only(previous, &status)
     {
-        return Ok(Written::Deferred(COUNTS_INTERVAL - at.elapsed()));
+        return Ok(Written::Deferred(COUNTS_INTERVAL.saturating_sub(since)));
     }
     let api: Api<EcsService> =
         Api::namespaced(ctx.client.clone(), &svc.namespace().unwrap_or_default());
