@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::Pod;
 use futures::{StreamExt, stream};
+use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams};
 
@@ -199,7 +199,10 @@ pub async fn stop_tasks(
     for stop in &known {
         ctx.expectations.deleted(uid, &stop.id);
     }
-    let deletes: Vec<_> = known.iter().map(|stop| delete_pod(pods_api, stop)).collect();
+    let deletes: Vec<_> = known
+        .iter()
+        .map(|stop| delete_pod(pods_api, stop))
+        .collect();
     let results: Vec<(&StopDecision, Result<(), kube::Error>)> = stream::iter(deletes)
         .buffer_unordered(DELETE_CONCURRENCY)
         .collect()
