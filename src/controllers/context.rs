@@ -21,7 +21,7 @@ use crate::slim_pod::SlimPod;
 pub struct Stores {
     pub task_definitions: Store<TaskDefinition>,
     pub revisions: Store<ControllerRevision>,
-    /// Slimmed Pods (see cache::slim): every Pod in the cluster, only what the operator reads.
+    /// Every Pod in the cluster as `SlimPod` (src/slim_pod.rs): only what the operator reads.
     pub pods: Store<SlimPod>,
     pub pods_by_owner: Arc<super::cache::OwnerIndex<SlimPod>>,
     pub nodes: Store<Node>,

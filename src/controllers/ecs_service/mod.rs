@@ -159,12 +159,10 @@ fn now() -> Time {
 
 #[tracing::instrument(skip_all, fields(service = %svc.name_any(), namespace = svc.namespace().unwrap_or_default()))]
 async fn reconcile(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
-    let key = format!("ecsservice/{}", svc.uid().unwrap_or_default());
+    let uid = svc.uid().unwrap_or_default();
+    let key = format!("ecsservice/{uid}");
     if svc.metadata.deletion_timestamp.is_none() {
-        let tasks = ctx
-            .stores
-            .pods_by_owner
-            .count(&svc.uid().unwrap_or_default());
+        let tasks = ctx.stores.pods_by_owner.count(&uid);
         if let Some(wait) = ctx.pacing.hold(&key, pacing::service_spacing(tasks)) {
             return Ok(Action::requeue(wait));
         }
