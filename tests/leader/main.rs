@@ -388,7 +388,9 @@ async fn only_the_lease_holder_writes_and_a_standby_takes_over() {
     assert_eq!(b.metric("ecs_operator_leader").await, Some(0.0));
 
     // SIGKILL the leader in the middle of a scale-up.
-    const DESIRED: usize = 60;
+    // Large enough that the leader cannot have issued every create of the scale-up (slow
+    // start: 1, 2, 4, … in flight) by the time the first task is seen and it is killed.
+    const DESIRED: usize = 200;
     scale(&ns, DESIRED as i64).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut at_kill = 0;
