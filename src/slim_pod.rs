@@ -130,15 +130,23 @@ impl From<PodSpec> for SlimPodSpec {
     fn from(spec: PodSpec) -> Self {
         Self {
             node_name: spec.node_name,
-            containers: spec.containers.into_iter().map(Into::into).collect(),
-            init_containers: spec
-                .init_containers
-                .map(|c| c.into_iter().map(Into::into).collect()),
+            containers: convert_all(spec.containers),
+            init_containers: spec.init_containers.map(convert_all),
             host_network: spec.host_network,
             overhead: spec.overhead,
             resources: spec.resources,
         }
     }
+}
+
+/// Converts into a Vec of exactly the needed size. `into_iter().map().collect()` would reuse
+/// the source's allocation in place, and a Vec<Container> (~2 KB per element) kept as the
+/// buffer of a Vec<SlimContainer> cost ~1.9 KB per expected task: 20 MB of a 10,000-task
+/// scale-up's heap (heaptrack).
+fn convert_all<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
+    let mut out = Vec::with_capacity(items.len());
+    out.extend(items.into_iter().map(U::from));
+    out
 }
 
 impl From<Container> for SlimContainer {
@@ -159,9 +167,7 @@ impl From<PodStatus> for SlimPodStatus {
             reason: s.reason,
             message: s.message,
             start_time: s.start_time,
-            container_statuses: s
-                .container_statuses
-                .map(|c| c.into_iter().map(Into::into).collect()),
+            container_statuses: s.container_statuses.map(convert_all),
         }
     }
 }

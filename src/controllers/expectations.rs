@@ -44,6 +44,17 @@ impl Expectations {
             .insert(name, (pod, Instant::now()));
     }
 
+    /// Stops expecting the creates of `owner` that the cache now shows (`seen(name)`). A
+    /// long create round calls it between batches: otherwise every Pod of a 10,000-task
+    /// scale-up stayed expected until the round ended (57 MB of heap, heaptrack).
+    pub fn observed(&self, owner: &str, seen: impl Fn(&str) -> bool) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = map.get_mut(owner) {
+            p.creates.retain(|name, _| !seen(name));
+            p.unsure_creates.retain(|n| p.creates.contains_key(n));
+        }
+    }
+
     pub fn deleted(&self, owner: &str, pod_name: &str) {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(owner.to_string())
@@ -297,6 +308,17 @@ mod tests {
             .collect();
         assert_eq!(names, ["b"]);
         assert!(d.is_empty());
+    }
+
+    #[test]
+    fn creates_the_cache_shows_stop_being_expected_mid_round() {
+        let e = Expectations::default();
+        e.created("svc", &pod("a"));
+        e.created("svc", &pod("b"));
+        e.observed("svc", |n| n == "a");
+        let (creates, _) = e.pending("svc", |_| false, |_| false);
+        let names: Vec<_> = creates.iter().map(|p| p.metadata.name.clone()).collect();
+        assert_eq!(names, vec![Some("b".to_string())]);
     }
 
     #[test]

@@ -110,7 +110,9 @@ impl KubeComponents {
 }
 
 /// `ecs-operator run` as its own process and identity. BENCH_OPERATOR_PERF=<file> runs it
-/// under `perf record` instead (a profiling run: the CPU and RSS columns are then perf's).
+/// under `perf record` instead (a profiling run: the CPU and RSS columns are then perf's);
+/// BENCH_OPERATOR_WRAP="<command> <args…>" runs it under any other wrapper, e.g. heaptrack
+/// (`{tag}` in the arguments becomes the arm's tag).
 pub fn start_operator(plane: &Plane, bin: &Path, tag: &str) -> Result<Proc> {
     let env = [
         ("KUBECONFIG", path_string(&plane.operator_kubeconfig)),
@@ -138,7 +140,15 @@ pub fn start_operator(plane: &Plane, bin: &Path, tag: &str) -> Result<Proc> {
             .collect();
             Proc::spawn("ecs-operator", Path::new("perf"), &args, &env, &log)
         }
-        Err(_) => Proc::spawn("ecs-operator", bin, &["run".to_string()], &env, &log),
+        Err(_) => match std::env::var("BENCH_OPERATOR_WRAP") {
+            Ok(wrap) if !wrap.trim().is_empty() => {
+                let mut words = wrap.split_whitespace().map(|w| w.replace("{tag}", tag));
+                let program = words.next().unwrap_or_default();
+                let args: Vec<String> = words.chain([path_string(bin), "run".into()]).collect();
+                Proc::spawn("ecs-operator", Path::new(&program), &args, &env, &log)
+            }
+            _ => Proc::spawn("ecs-operator", bin, &["run".to_string()], &env, &log),
+        },
     }
 }
 

@@ -9,6 +9,7 @@ use futures::{StreamExt, stream};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::{Api, PostParams};
+use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
 
 use super::Error;
@@ -21,6 +22,7 @@ use crate::labels::{
     label_value,
 };
 use crate::placement::{Placement, service_group};
+use crate::slim_pod::SlimPod;
 use crate::tasks::{TaskPod, build_pod, new_task_id};
 
 /// Concurrent creates within one batch.
@@ -163,6 +165,13 @@ async fn create_slow_start(
     let mut batch = 1usize;
     let mut rest = placements;
     while !rest.is_empty() {
+        if !started.is_empty() {
+            let seen = |name: &str| {
+                let key = ObjectRef::<SlimPod>::new(name).within(&factory.namespace);
+                ctx.stores.pods.get(&key).is_some()
+            };
+            ctx.expectations.observed(owner_uid, seen);
+        }
         let (now, later) = rest.split_at(batch.min(rest.len()));
         rest = later;
         let chunk = match now.iter().map(|p| factory.build(p)).collect() {
