@@ -32,6 +32,12 @@ pub struct SlimPod {
     pub metadata: ObjectMeta,
     pub spec: Option<SlimPodSpec>,
     pub status: Option<SlimPodStatus>,
+    /// The Pod's effective requests (millicores, bytes), folded by `trim` from the
+    /// containers' resources, which it then drops: placement reads every Pod of the cluster
+    /// at every round, and re-reading the quantity maps was 14% of the operator's CPU while
+    /// it replaced 1,000 tasks of 10,000 (perf); the maps were ~1 KB of each cached Pod.
+    #[serde(skip)]
+    pub requests: Option<(u64, u64)>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -83,6 +89,20 @@ pub struct SlimContainerStatus {
 impl SlimPod {
     /// Drops what the cache does not keep of the metadata (the watch trims every object).
     pub fn trim(&mut self) {
+        if self.requests.is_none() {
+            self.requests = Some(crate::placement::kube_adapter::pod_requests(self));
+            if let Some(spec) = self.spec.as_mut() {
+                spec.resources = None;
+                spec.overhead = None;
+                for c in spec
+                    .containers
+                    .iter_mut()
+                    .chain(spec.init_containers.iter_mut().flatten())
+                {
+                    c.resources = None;
+                }
+            }
+        }
         self.metadata.managed_fields = None;
         if let Some(annotations) = self.metadata.annotations.as_mut() {
             annotations.retain(|k, _| k.starts_with(OUR_ANNOTATIONS));
@@ -120,6 +140,7 @@ impl From<Pod> for SlimPod {
             metadata: pod.metadata,
             spec: pod.spec.map(SlimPodSpec::from),
             status: pod.status.map(SlimPodStatus::from),
+            requests: None,
         };
         slim.trim();
         slim
@@ -249,7 +270,13 @@ mod tests {
             spec.containers[0].ports.as_ref().unwrap()[0].host_port,
             Some(8080)
         );
-        assert!(spec.containers[0].resources.is_some());
+        // 256m + the sidecar's 0 + 10m overhead; 512Mi + 64Mi; the maps themselves are dropped.
+        assert_eq!(pod.requests, Some((266, 576 * 1024 * 1024)));
+        assert!(spec.containers[0].resources.is_none());
+        assert_eq!(
+            crate::placement::kube_adapter::pod_requests(&pod),
+            (266, 576 << 20)
+        );
         let init = &spec.init_containers.as_ref().unwrap()[0];
         assert_eq!(init.restart_policy.as_deref(), Some("Always"));
         let status = pod.status.as_ref().unwrap();

@@ -43,6 +43,8 @@ pub struct Context {
     pub exposed: std::sync::Mutex<std::collections::HashMap<String, String>>,
     /// Spacing of expensive reconciles (see pacing).
     pub pacing: super::pacing::Pacing,
+    /// Where each service's next create round starts its slow start (see slow_start).
+    pub slow_start: super::slow_start::SlowStart,
     pub config: OperatorConfig,
     pub recorder: Recorder,
     pub stores: Stores,
@@ -73,6 +75,7 @@ impl Context {
             exposed: Default::default(),
             status_written_at: Default::default(),
             pacing: Default::default(),
+            slow_start: Default::default(),
         })
     }
 

@@ -12,6 +12,7 @@ pub mod ecs_service;
 pub mod ecs_task;
 pub mod expectations;
 pub mod pacing;
+pub mod slow_start;
 pub mod task_definition;
 
 use std::sync::Arc;

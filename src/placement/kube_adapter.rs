@@ -287,8 +287,13 @@ pub fn pod_reservation(pod: &SlimPod) -> Resources {
 /// The pod's effective requests (millicores, bytes) as the Kubernetes scheduler computes
 /// them: pod-level resources when set; otherwise max(Σ app containers + Σ sidecars,
 /// max over init containers of (init + sidecars started before it)); plus overhead. A
-/// container with limits but no requests requests its limits.
+/// container with limits but no requests requests its limits. Cached Pods carry the result
+/// (`SlimPod::requests`, computed once per watch event).
 pub fn pod_requests(pod: &SlimPod) -> (u64, u64) {
+    pod.requests.unwrap_or_else(|| requests_of_spec(pod))
+}
+
+fn requests_of_spec(pod: &SlimPod) -> (u64, u64) {
     let Some(spec) = pod.spec.as_ref() else {
         return (0, 0);
     };

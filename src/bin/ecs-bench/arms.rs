@@ -69,6 +69,10 @@ pub struct Progress {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Restore {
     pub deleted: usize,
+    /// From the first delete to the last one answered: the deletions stream while the
+    /// controllers already replace (their writes share the apiserver with the deletes).
+    #[serde(default)]
+    pub deletes_s: Option<f64>,
     pub bound_s: Option<f64>,
     pub running_s: Option<f64>,
 }
@@ -341,8 +345,11 @@ pub async fn run(
             .map(|p| p.peak_rss_mb)
             .sum();
 
-        let restore = if opts.restore && arm != Arm::R && outcome == Outcome::Done {
-            Some(restore_tenth(&watch, &admin, n).await?)
+        let restore = if opts.restore && outcome == Outcome::Done {
+            // R replaces each Pod itself as soon as its delete returns: the raw limit of a
+            // restore under the same delete stream.
+            let raw = (arm == Arm::R).then_some(&cell.reference);
+            Some(restore_tenth(&watch, &admin, n, raw).await?)
         } else {
             None
         };
@@ -543,26 +550,52 @@ pub fn raw_pods(cell: &Cell<'_>, n: usize) -> Vec<Pod> {
 }
 
 /// Deletes every 10th live Pod (by name; 10% of N) and times until N are bound and Running
-/// again (the time the last replacement was bound / Running, from the first delete).
-async fn restore_tenth(watch: &PodWatch, admin: &kube::Client, n: usize) -> Result<Restore> {
-    let mut names: Vec<String> = watch.live_pods().into_iter().map(|(n, _)| n).collect();
-    names.sort();
-    let victims: Vec<String> = names.into_iter().step_by(10).take(n.div_ceil(10)).collect();
+/// again (the time the last replacement was bound / Running, from the first delete). With
+/// `raw` (the R arm) the harness creates each replacement on the same node itself.
+async fn restore_tenth(
+    watch: &PodWatch,
+    admin: &kube::Client,
+    n: usize,
+    raw: Option<&Pod>,
+) -> Result<Restore> {
+    let mut live: Vec<(String, Option<String>)> = watch
+        .live_pods()
+        .into_iter()
+        .map(|(name, p)| (name, p.node))
+        .collect();
+    live.sort();
+    let victims: Vec<(usize, (String, Option<String>))> = live
+        .into_iter()
+        .step_by(10)
+        .take(n.div_ceil(10))
+        .enumerate()
+        .collect();
     let deleted = victims.len();
     let api: Api<Pod> = Api::namespaced(admin.clone(), NAMESPACE);
     let r0 = Instant::now();
     let dp = DeleteParams::default().grace_period(0);
+    let pp = PostParams::default();
     futures::stream::iter(victims)
-        .map(|name| {
+        .map(|(i, (name, node))| {
             let api = api.clone();
-            let dp = dp.clone();
-            async move { api.delete(&name, &dp).await.map(|_| ()) }
+            let (dp, pp) = (dp.clone(), pp.clone());
+            let replacement = raw
+                .zip(node)
+                .map(|(r, node)| workload::raw_pod(r, n + i, &node));
+            async move {
+                api.delete(&name, &dp).await?;
+                if let Some(pod) = replacement {
+                    api.create(&pp, &pod).await?;
+                }
+                Ok::<(), kube::Error>(())
+            }
         })
         .buffer_unordered(32)
         .collect::<Vec<_>>()
         .await
         .into_iter()
         .collect::<Result<Vec<()>, _>>()?;
+    let deletes_s = Some(r0.elapsed().as_secs_f64());
     let deadline = Duration::from_secs(60) + Duration::from_millis(200 * deleted as u64);
     loop {
         let live = watch.live_pods();
@@ -582,6 +615,7 @@ async fn restore_tenth(watch: &PodWatch, admin: &kube::Client, n: usize) -> Resu
         if done_bound && done_running {
             return Ok(Restore {
                 deleted,
+                deletes_s,
                 bound_s: last(|p| p.bound_at),
                 running_s: last(|p| p.running_at),
             });
@@ -589,6 +623,7 @@ async fn restore_tenth(watch: &PodWatch, admin: &kube::Client, n: usize) -> Resu
         if r0.elapsed() > deadline {
             return Ok(Restore {
                 deleted,
+                deletes_s,
                 bound_s: None,
                 running_s: None,
             });

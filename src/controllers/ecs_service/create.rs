@@ -1,7 +1,7 @@
-//! Creating new PRIMARY tasks: one Pod per placement, created in growing batches that stop
-//! at the first error (Kubernetes' slow start: a quota or admission failure costs one
-//! request, not hundreds). Pods are built per batch and the apiserver's replies dropped as
-//! they arrive, so a scale-up of thousands holds at most one batch of Pods in memory.
+//! Creating new PRIMARY tasks: one Pod per placement, sent through a growing window that
+//! stops at the first error (Kubernetes' slow start: a quota or admission failure costs one
+//! request, not hundreds). Pods are built as they are sent and the apiserver's replies
+//! dropped as they arrive, so a scale-up of thousands holds at most a window of Pods.
 
 use std::collections::BTreeMap;
 
@@ -25,10 +25,10 @@ use crate::placement::{Placement, service_group};
 use crate::slim_pod::SlimPod;
 use crate::tasks::{TaskPod, build_pod, new_task_id};
 
-/// Concurrent creates within one batch.
+/// The most creates in flight (the slow-start window's cap).
 const CREATE_CONCURRENCY: usize = 64;
-/// The largest batch.
-const MAX_BATCH: usize = 500;
+/// Every this many creates, expectations the cache has caught up with are dropped.
+const PRUNE_EVERY: usize = 256;
 
 /// Builds the Pod of one new task of a service: what all its tasks share, computed once.
 pub struct PodFactory<'a> {
@@ -148,8 +148,13 @@ pub async fn create_tasks(
     Ok((started.len(), event))
 }
 
-/// Creates in batches of 1, 2, 4, … up to [`MAX_BATCH`] (each batch concurrent), stopping at
-/// the first batch with an error. Returns the task ids created.
+/// Creates with a window of requests in flight that starts at 1 and grows by one per
+/// success, so it doubles every round trip (Kubernetes' slow start) without waiting, as
+/// batches do, for the slowest create of each batch before sending the next; capped at
+/// [`CREATE_CONCURRENCY`]. At the first failure nothing more is sent (what is in flight
+/// completes): a refused Pod costs at most the window, not hundreds of requests. A
+/// deployment whose last round had no failure starts at the window that round reached
+/// (see slow_start). Returns the task ids created.
 async fn create_slow_start(
     ctx: &Ctx,
     api: &Api<Pod>,
@@ -162,59 +167,77 @@ async fn create_slow_start(
         field_manager: Some(ctx.config.manager.clone()),
         ..Default::default()
     };
-    let mut batch = 1usize;
-    let mut rest = placements;
-    while !rest.is_empty() {
-        if !started.is_empty() {
+    let deployment = &factory.r.deployment_id;
+    let first = ctx
+        .slow_start
+        .first_window(owner_uid, deployment)
+        .clamp(1, CREATE_CONCURRENCY);
+    let (mut window, began) = (first, std::time::Instant::now());
+    let mut failed = false;
+    let mut pending = placements.iter();
+    let mut in_flight = stream::FuturesUnordered::new();
+    loop {
+        while !failed && in_flight.len() < window {
+            let Some(placement) = pending.next() else {
+                break;
+            };
+            let pod = match factory.build(placement) {
+                Ok(pod) => pod,
+                Err(e) => {
+                    ctx.slow_start.finished(owner_uid, deployment, 1, true);
+                    // What is in flight completes; its outcome reaches the cache.
+                    while let Some((_, result)) = in_flight.next().await {
+                        if let Ok(id) = result {
+                            started.push(id);
+                        }
+                    }
+                    return (started, Some(e));
+                }
+            };
+            ctx.expectations.created(owner_uid, &pod);
+            let params = params.clone();
+            in_flight.push(async move {
+                // Only the task id of the reply is kept (the reply is a whole Pod).
+                let r = api.create(&params, &pod).await.map(|p| task_id_of(&p));
+                (pod.name_any(), r)
+            });
+        }
+        let Some((name, result)) = in_flight.next().await else {
+            break;
+        };
+        match result {
+            Ok(id) => {
+                started.push(id);
+                window = (window + 1).min(CREATE_CONCURRENCY);
+            }
+            Err(e) => {
+                // Not created — unless the outcome is unknown (expectations::Observed):
+                // then it stays expected until the next reconcile asks the apiserver.
+                if refused(&e) {
+                    ctx.expectations.forget_create(owner_uid, &name);
+                } else {
+                    ctx.expectations.unsure_create(owner_uid, &name);
+                }
+                tracing::warn!(pod = %name, error = %e, "failed to create task pod");
+                failed = true;
+            }
+        }
+        if started.len() % PRUNE_EVERY == 0 {
             let seen = |name: &str| {
                 let key = ObjectRef::<SlimPod>::new(name).within(&factory.namespace);
                 ctx.stores.pods.get(&key).is_some()
             };
             ctx.expectations.observed(owner_uid, seen);
         }
-        let (now, later) = rest.split_at(batch.min(rest.len()));
-        rest = later;
-        let chunk = match now.iter().map(|p| factory.build(p)).collect() {
-            Ok(chunk) => chunk,
-            Err(e) => return (started, Some(e)),
-        };
-        let chunk: Vec<Pod> = chunk;
-        for pod in &chunk {
-            ctx.expectations.created(owner_uid, pod);
-        }
-        let results: Vec<(String, Result<String, kube::Error>)> = stream::iter(chunk)
-            .map(|pod| {
-                let params = params.clone();
-                async move {
-                    // Only the task id of the reply is kept (the reply is a whole Pod).
-                    let r = api.create(&params, &pod).await.map(|p| task_id_of(&p));
-                    (pod.name_any(), r)
-                }
-            })
-            .buffer_unordered(CREATE_CONCURRENCY)
-            .collect()
-            .await;
-        let mut failed = false;
-        for (name, result) in results {
-            match result {
-                Ok(id) => started.push(id),
-                Err(e) => {
-                    // Not created — unless the outcome is unknown (expectations::Observed):
-                    // then it stays expected until the next reconcile asks the apiserver.
-                    if refused(&e) {
-                        ctx.expectations.forget_create(owner_uid, &name);
-                    } else {
-                        ctx.expectations.unsure_create(owner_uid, &name);
-                    }
-                    tracing::warn!(pod = %name, error = %e, "failed to create task pod");
-                    failed = true;
-                }
-            }
-        }
-        if failed {
-            break;
-        }
-        batch = (batch * 2).min(MAX_BATCH);
     }
+    ctx.slow_start
+        .finished(owner_uid, deployment, window, failed);
+    tracing::debug!(
+        created = started.len(),
+        first_window = first,
+        failed,
+        ms = began.elapsed().as_millis() as u64,
+        "create round"
+    );
     (started, None)
 }

@@ -54,6 +54,7 @@ pub async fn drain(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     }
     if owned.is_empty() {
         ctx.expectations.forget(&uid);
+        ctx.slow_start.forget(&uid);
         ctx.written_status
             .lock()
             .unwrap_or_else(|e| e.into_inner())
