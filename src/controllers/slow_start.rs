@@ -7,7 +7,11 @@
 //! sends it back to 1, as does a new deployment.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Mutex;
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 
 /// Per service (by UID): the deployment whose creates succeeded, and the window its next
 /// round may start at.
@@ -46,9 +50,108 @@ impl SlowStart {
     }
 }
 
+/// What [`send_windowed`] did: the results of the sends that succeeded, the errors, and the
+/// window it reached.
+pub struct Windowed<T, E> {
+    pub done: Vec<T>,
+    pub errors: Vec<E>,
+    pub window: usize,
+}
+
+/// Sends `items` with at most `window` in flight, starting at `first` and growing by one per
+/// success up to `cap` (so it doubles every round trip without waiting for the slowest of a
+/// batch). After the first error nothing more is sent; what is in flight completes.
+pub async fn send_windowed<I, T, E, Fut>(
+    items: impl IntoIterator<Item = I>,
+    first: usize,
+    cap: usize,
+    mut send: impl FnMut(I) -> Fut,
+) -> Windowed<T, E>
+where
+    Fut: Future<Output = Result<T, E>>,
+{
+    let cap = cap.max(1);
+    let mut window = first.clamp(1, cap);
+    let mut items = items.into_iter();
+    let mut in_flight = FuturesUnordered::new();
+    let (mut done, mut errors) = (Vec::new(), Vec::new());
+    loop {
+        while errors.is_empty() && in_flight.len() < window {
+            let Some(item) = items.next() else { break };
+            in_flight.push(send(item));
+        }
+        match in_flight.next().await {
+            None => break,
+            Some(Ok(t)) => {
+                done.push(t);
+                window = (window + 1).min(cap);
+            }
+            Some(Err(e)) => errors.push(e),
+        }
+    }
+    Windowed {
+        done,
+        errors,
+        window,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    #[tokio::test]
+    async fn nothing_is_sent_after_the_first_error() {
+        let sent = Cell::new(0usize);
+        let out: Windowed<usize, usize> = send_windowed(0..1000, 1, 64, |i| {
+            sent.set(sent.get() + 1);
+            async move { if i == 10 { Err(i) } else { Ok(i) } }
+        })
+        .await;
+        assert_eq!(out.errors, vec![10]);
+        assert!(!out.done.contains(&10));
+        // Item 10 went out in the window that followed 1+2+4 successes: at most that window
+        // was in flight with it, and nothing after the error.
+        assert!(sent.get() <= 10 + out.window, "sent {}", sent.get());
+        assert!(sent.get() < 30);
+    }
+
+    #[tokio::test]
+    async fn the_window_grows_to_its_cap_and_never_beyond() {
+        let (now, peak) = (Cell::new(0usize), Cell::new(0usize));
+        let out: Windowed<(), ()> = send_windowed(0..500, 1, 16, |_| {
+            now.set(now.get() + 1);
+            peak.set(peak.get().max(now.get()));
+            let now = &now;
+            async move {
+                tokio::task::yield_now().await;
+                now.set(now.get() - 1);
+                Ok(())
+            }
+        })
+        .await;
+        assert_eq!(out.done.len(), 500);
+        assert_eq!(out.window, 16);
+        assert_eq!(peak.get(), 16, "the cap was reached and held");
+    }
+
+    #[tokio::test]
+    async fn a_warm_start_sends_its_whole_window_at_once() {
+        let (now, peak) = (Cell::new(0usize), Cell::new(0usize));
+        let _: Windowed<(), ()> = send_windowed(0..8, 8, 64, |_| {
+            now.set(now.get() + 1);
+            peak.set(peak.get().max(now.get()));
+            let now = &now;
+            async move {
+                tokio::task::yield_now().await;
+                now.set(now.get() - 1);
+                Ok(())
+            }
+        })
+        .await;
+        assert_eq!(peak.get(), 8);
+    }
 
     #[test]
     fn a_round_resumes_where_the_last_successful_one_stopped() {

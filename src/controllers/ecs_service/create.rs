@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use futures::{StreamExt, stream};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::{Api, PostParams};
@@ -17,6 +16,7 @@ use super::resolve::{Resolved, is_daemon, service_name};
 use crate::api::EcsService;
 use crate::controllers::Ctx;
 use crate::controllers::expectations::refused;
+use crate::controllers::slow_start::send_windowed;
 use crate::labels::{
     CLUSTER_LABEL, DEPLOYMENT_LABEL, SCHEDULING_STRATEGY_LABEL, SERVICE_LABEL, TASK_ID_ANNOTATION,
     label_value,
@@ -148,13 +148,12 @@ pub async fn create_tasks(
     Ok((started.len(), event))
 }
 
-/// Creates with a window of requests in flight that starts at 1 and grows by one per
-/// success, so it doubles every round trip (Kubernetes' slow start) without waiting, as
-/// batches do, for the slowest create of each batch before sending the next; capped at
-/// [`CREATE_CONCURRENCY`]. At the first failure nothing more is sent (what is in flight
-/// completes): a refused Pod costs at most the window, not hundreds of requests. A
-/// deployment whose last round had no failure starts at the window that round reached
-/// (see slow_start). Returns the task ids created.
+/// Creates through a window of requests in flight that starts at 1 and doubles every round
+/// trip (Kubernetes' slow start, without its batches' wait for the slowest create of each
+/// batch), capped at [`CREATE_CONCURRENCY`]. At the first failure nothing more is sent: a
+/// refused Pod costs at most the window, not hundreds of requests. A deployment whose last
+/// round had no failure starts at the window that round reached (see slow_start). Returns
+/// the task ids created.
 async fn create_slow_start(
     ctx: &Ctx,
     api: &Api<Pod>,
@@ -162,55 +161,53 @@ async fn create_slow_start(
     factory: &PodFactory<'_>,
     placements: &[Placement],
 ) -> (Vec<String>, Option<Error>) {
-    let mut started = Vec::new();
     let params = PostParams {
         field_manager: Some(ctx.config.manager.clone()),
         ..Default::default()
     };
     let deployment = &factory.r.deployment_id;
-    let first = ctx
-        .slow_start
-        .first_window(owner_uid, deployment)
-        .clamp(1, CREATE_CONCURRENCY);
-    let (mut window, began) = (first, std::time::Instant::now());
-    let mut failed = false;
-    let mut pending = placements.iter();
-    let mut in_flight = stream::FuturesUnordered::new();
-    loop {
-        while !failed && in_flight.len() < window {
-            let Some(placement) = pending.next() else {
-                break;
+    let first = ctx.slow_start.first_window(owner_uid, deployment);
+    let began = std::time::Instant::now();
+    let mut sent = 0usize;
+    let out = send_windowed(placements, first, CREATE_CONCURRENCY, |placement| {
+        sent += 1;
+        if sent % PRUNE_EVERY == 0 {
+            let seen = |name: &str| {
+                let key = ObjectRef::<SlimPod>::new(name).within(&factory.namespace);
+                ctx.stores.pods.get(&key).is_some()
             };
-            let pod = match factory.build(placement) {
-                Ok(pod) => pod,
-                Err(e) => {
-                    ctx.slow_start.finished(owner_uid, deployment, 1, true);
-                    // What is in flight completes; its outcome reaches the cache.
-                    while let Some((_, result)) = in_flight.next().await {
-                        if let Ok(id) = result {
-                            started.push(id);
-                        }
-                    }
-                    return (started, Some(e));
-                }
-            };
-            ctx.expectations.created(owner_uid, &pod);
-            let params = params.clone();
-            in_flight.push(async move {
-                // Only the task id of the reply is kept (the reply is a whole Pod).
-                let r = api.create(&params, &pod).await.map(|p| task_id_of(&p));
-                (pod.name_any(), r)
-            });
+            ctx.expectations.observed(owner_uid, seen);
         }
-        let Some((name, result)) = in_flight.next().await else {
-            break;
-        };
-        match result {
-            Ok(id) => {
-                started.push(id);
-                window = (window + 1).min(CREATE_CONCURRENCY);
+        let pod = factory.build(placement);
+        if let Ok(pod) = &pod {
+            ctx.expectations.created(owner_uid, pod);
+        }
+        let params = params.clone();
+        async move {
+            let pod = pod.map_err(Failure::Build)?;
+            // Only the task id of the reply is kept (the reply is a whole Pod).
+            match api.create(&params, &pod).await {
+                Ok(reply) => Ok(task_id_of(&reply)),
+                Err(e) => Err(Failure::Create(pod.name_any(), e)),
             }
-            Err(e) => {
+        }
+    })
+    .await;
+    let failed = !out.errors.is_empty();
+    ctx.slow_start
+        .finished(owner_uid, deployment, out.window, failed);
+    tracing::debug!(
+        created = out.done.len(),
+        first_window = first,
+        failed,
+        ms = began.elapsed().as_millis() as u64,
+        "create round"
+    );
+    let mut build_error = None;
+    for failure in out.errors {
+        match failure {
+            Failure::Build(e) => build_error = Some(e),
+            Failure::Create(name, e) => {
                 // Not created — unless the outcome is unknown (expectations::Observed):
                 // then it stays expected until the next reconcile asks the apiserver.
                 if refused(&e) {
@@ -219,25 +216,16 @@ async fn create_slow_start(
                     ctx.expectations.unsure_create(owner_uid, &name);
                 }
                 tracing::warn!(pod = %name, error = %e, "failed to create task pod");
-                failed = true;
             }
         }
-        if started.len() % PRUNE_EVERY == 0 {
-            let seen = |name: &str| {
-                let key = ObjectRef::<SlimPod>::new(name).within(&factory.namespace);
-                ctx.stores.pods.get(&key).is_some()
-            };
-            ctx.expectations.observed(owner_uid, seen);
-        }
     }
-    ctx.slow_start
-        .finished(owner_uid, deployment, window, failed);
-    tracing::debug!(
-        created = started.len(),
-        first_window = first,
-        failed,
-        ms = began.elapsed().as_millis() as u64,
-        "create round"
-    );
-    (started, None)
+    (out.done, build_error)
+}
+
+/// Why one task was not created.
+enum Failure {
+    /// Its Pod could not be built (nothing was sent).
+    Build(Error),
+    /// The apiserver did not take it.
+    Create(String, kube::Error),
 }
