@@ -171,7 +171,7 @@ async fn create_slow_start(
     let mut sent = 0usize;
     let out = send_windowed(placements, first, CREATE_CONCURRENCY, |placement| {
         sent += 1;
-        if sent % PRUNE_EVERY == 0 {
+        if sent.is_multiple_of(PRUNE_EVERY) {
             let seen = |name: &str| {
                 let key = ObjectRef::<SlimPod>::new(name).within(&factory.namespace);
                 ctx.stores.pods.get(&key).is_some()
