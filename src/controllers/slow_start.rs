@@ -117,10 +117,11 @@ mod tests {
         assert!(sent.get() < 30);
     }
 
-    #[tokio::test]
-    async fn the_window_grows_to_its_cap_and_never_beyond() {
+    /// Sends `items` items that each take one scheduler turn, through a window starting at
+    /// `first` capped at `cap`; returns the outcome and the most that were ever in flight.
+    async fn peak_in_flight(items: usize, first: usize, cap: usize) -> (Windowed<(), ()>, usize) {
         let (now, peak) = (Cell::new(0usize), Cell::new(0usize));
-        let out: Windowed<(), ()> = send_windowed(0..500, 1, 16, |_| {
+        let out = send_windowed(0..items, first, cap, |_| {
             now.set(now.get() + 1);
             peak.set(peak.get().max(now.get()));
             let now = &now;
@@ -131,26 +132,23 @@ mod tests {
             }
         })
         .await;
+        (out, peak.get())
+    }
+
+    #[tokio::test]
+    async fn the_window_grows_to_its_cap_and_never_beyond() {
+        let (out, peak) = peak_in_flight(500, 1, 16).await;
         assert_eq!(out.done.len(), 500);
         assert_eq!(out.window, 16);
-        assert_eq!(peak.get(), 16, "the cap was reached and held");
+        assert_eq!(peak, 16, "the cap was reached and held");
     }
 
     #[tokio::test]
     async fn a_warm_start_sends_its_whole_window_at_once() {
-        let (now, peak) = (Cell::new(0usize), Cell::new(0usize));
-        let _: Windowed<(), ()> = send_windowed(0..8, 8, 64, |_| {
-            now.set(now.get() + 1);
-            peak.set(peak.get().max(now.get()));
-            let now = &now;
-            async move {
-                tokio::task::yield_now().await;
-                now.set(now.get() - 1);
-                Ok(())
-            }
-        })
-        .await;
-        assert_eq!(peak.get(), 8);
+        let (_, peak) = peak_in_flight(8, 8, 64).await;
+        assert_eq!(peak, 8);
+        let (_, cold) = peak_in_flight(8, 1, 64).await;
+        assert!(cold < 8, "a cold start ramps up ({cold} at once)");
     }
 
     #[test]
