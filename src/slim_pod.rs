@@ -87,10 +87,11 @@ pub struct SlimContainerStatus {
 }
 
 impl SlimPod {
-    /// Drops what the cache does not keep of the metadata (the watch trims every object).
+    /// Drops what the cache does not keep (the watch trims every object): the metadata it
+    /// does not read, and the containers' resource maps once folded into `requests`.
     pub fn trim(&mut self) {
         if self.requests.is_none() {
-            self.requests = Some(crate::placement::kube_adapter::pod_requests(self));
+            self.requests = Some(crate::placement::kube_adapter::requests_of_spec(self));
             if let Some(spec) = self.spec.as_mut() {
                 spec.resources = None;
                 spec.overhead = None;

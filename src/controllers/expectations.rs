@@ -45,8 +45,9 @@ impl Expectations {
     }
 
     /// Stops expecting the creates of `owner` that the cache now shows (`seen(name)`). A
-    /// long create round calls it between batches: otherwise every Pod of a 10,000-task
-    /// scale-up stayed expected until the round ended (57 MB of heap, heaptrack).
+    /// long create round calls it as it goes (every few hundred creates): otherwise every Pod
+    /// of a 10,000-task scale-up stayed expected until the round ended (57 MB of heap,
+    /// heaptrack).
     pub fn observed(&self, owner: &str, seen: impl Fn(&str) -> bool) {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(p) = map.get_mut(owner) {

@@ -293,7 +293,8 @@ pub fn pod_requests(pod: &SlimPod) -> (u64, u64) {
     pod.requests.unwrap_or_else(|| requests_of_spec(pod))
 }
 
-fn requests_of_spec(pod: &SlimPod) -> (u64, u64) {
+/// [`pod_requests`] computed from the Pod's spec (what `SlimPod::trim` caches).
+pub fn requests_of_spec(pod: &SlimPod) -> (u64, u64) {
     let Some(spec) = pod.spec.as_ref() else {
         return (0, 0);
     };
