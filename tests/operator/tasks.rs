@@ -249,6 +249,43 @@ async fn desired_status_stopped_stops_the_tasks_and_keeps_the_record() {
     cluster.cleanup().await;
 }
 
+/// A task whose Pod someone deletes is recorded as stopped (ECS keeps stopped tasks) and,
+/// being standalone, is not replaced.
+#[tokio::test]
+async fn a_deleted_task_pod_is_recorded_as_stopped() {
+    ensure_operator().await;
+    let ns = TestNamespace::new("run-pod-deleted").await;
+    let cluster = TestCluster::new(&ns, 1).await;
+    ns.apply_yaml(&manifests(&cluster.name, "  count: 1"))
+        .await
+        .expect("apply");
+    let runs = ns.api_for("EcsTask");
+    let run = wait_for_object(&runs, "run", WAIT, |o| {
+        o.data["status"]["tasks"][0]["lastStatus"] == "RUNNING"
+    })
+    .await
+    .unwrap();
+    let pod_name = run.data["status"]["tasks"][0]["podName"]
+        .as_str()
+        .expect("podName")
+        .to_string();
+    let pods: Api<Pod> = Api::namespaced(ns.client.clone(), &ns.name);
+    pods.delete(&pod_name, &kube::api::DeleteParams::default())
+        .await
+        .expect("delete the task Pod");
+    let run = wait_for_object(&runs, "run", WAIT, |o| {
+        o.data["status"]["tasks"][0]["lastStatus"] == "STOPPED"
+    })
+    .await
+    .unwrap();
+    let tasks = run.data["status"]["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 1, "the record is kept, no second task");
+    assert_eq!(tasks[0]["stopCode"], "UserInitiated");
+    assert_eq!(tasks[0]["stoppedReason"], "Task Pod was deleted");
+    ns.cleanup().await;
+    cluster.cleanup().await;
+}
+
 /// The Pod of a task is what docs/task-definition-mapping.md promises: resources in
 /// Kubernetes units, a dynamic host port from the ECS range, the health check as an exec
 /// readiness probe with ECS defaults, dependsOn as init containers / native sidecars.

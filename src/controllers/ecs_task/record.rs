@@ -118,7 +118,7 @@ pub fn update_tasks(
             task.last_status = Some("STOPPED".into());
             task.desired_status = Some("STOPPED".into());
             task.stop_code = Some(StopCode::UserInitiated.as_str().into());
-            task.stopped_reason = Some("Task SlimPod was deleted".into());
+            task.stopped_reason = Some("Task Pod was deleted".into());
             task.stopped_at = Some(now.clone());
         }
     }
