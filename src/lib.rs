@@ -6,6 +6,7 @@ pub mod cli;
 pub mod controllers;
 pub mod expose;
 pub mod import;
+pub mod interned;
 pub mod labels;
 pub mod operations;
 pub mod placement;

@@ -240,13 +240,10 @@ pub fn task_group_of(pod: &SlimPod) -> Option<String> {
 }
 
 fn annotation_or_label(pod: &SlimPod, key: &str) -> Option<String> {
-    let meta = &pod.metadata;
-    meta.annotations
-        .as_ref()
-        .and_then(|a| a.get(key))
-        .or_else(|| meta.labels.as_ref().and_then(|l| l.get(key)))
+    pod.annotation(key)
+        .or_else(|| pod.label(key))
         .filter(|v| !v.is_empty())
-        .cloned()
+        .map(str::to_string)
 }
 
 /// One of our pods as an existing task, if it is one that counts: it has a group, is bound

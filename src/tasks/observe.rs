@@ -138,16 +138,13 @@ const FAILED_TO_START: &[&str] = &[
 /// A comma-separated list annotation, borrowed (observe runs for every task of a service on
 /// every reconcile: it allocates as little as it can).
 fn annotation_list<'a>(pod: &'a SlimPod, key: &str) -> Option<Vec<&'a str>> {
-    let value = pod.metadata.annotations.as_ref()?.get(key)?;
+    let value = pod.annotation(key)?;
     Some(value.split(',').filter(|s| !s.is_empty()).collect())
 }
 
 /// The task's health-check unknown window (see [`HEALTH_UNKNOWN_WINDOW`]).
 pub fn unknown_window_seconds(pod: &SlimPod) -> i64 {
-    pod.metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(HEALTH_UNKNOWN_WINDOW))
+    pod.annotation(HEALTH_UNKNOWN_WINDOW)
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(DEFAULT_UNKNOWN_WINDOW_SECS)
 }
@@ -377,8 +374,20 @@ mod tests {
     }
 
     fn two_containers(statuses: serde_json::Value, phase: &str) -> SlimPod {
+        annotated(
+            statuses,
+            phase,
+            json!({ESSENTIAL_CONTAINERS_ANNOTATION: "app"}),
+        )
+    }
+
+    fn annotated(
+        statuses: serde_json::Value,
+        phase: &str,
+        annotations: serde_json::Value,
+    ) -> SlimPod {
         pod(json!({
-            "metadata": {"name": "t", "annotations": {ESSENTIAL_CONTAINERS_ANNOTATION: "app"}},
+            "metadata": {"name": "t", "annotations": annotations},
             "spec": {"containers": [{"name": "app", "image": "a"}, {"name": "sidecar", "image": "b"}]},
             "status": {"phase": phase, "containerStatuses": statuses}
         }))
@@ -458,10 +467,10 @@ mod tests {
 
     #[test]
     fn health_comes_from_essential_containers_only() {
-        let mut p = two_containers(json!([running("app"), running("sidecar")]), "Running");
-        p.metadata.annotations.as_mut().unwrap().insert(
-            HEALTH_CHECKED_CONTAINERS_ANNOTATION.into(),
-            "app,sidecar".into(),
+        let mut p = annotated(
+            json!([running("app"), running("sidecar")]),
+            "Running",
+            json!({ESSENTIAL_CONTAINERS_ANNOTATION: "app", HEALTH_CHECKED_CONTAINERS_ANNOTATION: "app,sidecar"}),
         );
         assert_eq!(observe(&p, now()).health, "HEALTHY");
         let set_ready = |p: &mut SlimPod, i: usize, ready: bool| {

@@ -278,6 +278,17 @@ pub async fn run(
                 creator = Some(tokio::spawn(create_raw(batch, opts.concurrency)));
             }
         }
+        let intent = match arm {
+            Arm::O => Some(metrics::Intent {
+                write: "PATCH ecsservices",
+                count: services.len() as f64,
+            }),
+            Arm::DDefault | Arm::DTuned => Some(metrics::Intent {
+                write: "PATCH deployments",
+                count: 1.0,
+            }),
+            Arm::R => None,
+        };
         let outcome = wait_all(&watch, n, t0, opts.cap).await;
         let done_at = Instant::now();
         tokio::time::sleep(SETTLE).await;
@@ -372,7 +383,7 @@ pub async fn run(
             bound,
             running,
             steady_rate,
-            requests: metrics::requests(&before, &after, divisor),
+            requests: metrics::requests(&before, &after, divisor, intent),
             per_task_divisor: Some(divisor),
             ctrl: ctrl_names.join("+"),
             ctrl_cpu_seconds,

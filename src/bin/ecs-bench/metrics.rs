@@ -125,6 +125,8 @@ const MUTATING: [&str; 6] = [
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Requests {
     /// Writes by the workload path (creates, binds, controller status, Events), ÷ N.
+    /// The harness's own intent call (the PATCH of desiredCount / replicas at t0) is the
+    /// user's write, not the controller's, and is not in it (see `intent_writes`).
     pub writes_per_task: f64,
     /// The same without Events.
     pub writes_per_task_no_events: f64,
@@ -137,9 +139,20 @@ pub struct Requests {
     /// Requests of every verb (reads and watches included) by FlowSchema, absolute.
     pub by_flow_schema: BTreeMap<String, f64>,
     pub apf_rejected: f64,
+    /// The harness's intent writes at t0 (absolute), taken out of `writes_per_task`.
+    #[serde(default)]
+    pub intent_writes: f64,
 }
 
-pub fn requests(before: &Snapshot, after: &Snapshot, n: usize) -> Requests {
+/// The write the harness itself makes at t0 to express the intent: "VERB resource" and how
+/// many (O: one PATCH per EcsService; D: one PATCH of the Deployment; R: none).
+#[derive(Clone, Copy, Debug)]
+pub struct Intent {
+    pub write: &'static str,
+    pub count: f64,
+}
+
+pub fn requests(before: &Snapshot, after: &Snapshot, n: usize, intent: Option<Intent>) -> Requests {
     let n = n.max(1) as f64;
     let mut r = Requests::default();
     let (mut work, mut events, mut kubelet) = (0.0, 0.0, 0.0);
@@ -155,7 +168,15 @@ pub fn requests(before: &Snapshot, after: &Snapshot, n: usize) -> Requests {
         if d <= 0.0 {
             continue;
         }
-        r.writes.insert(format!("{verb} {res}"), d);
+        let key = format!("{verb} {res}");
+        r.writes.insert(key.clone(), d);
+        let d = match intent {
+            Some(i) if i.write == key => {
+                r.intent_writes = i.count.min(d);
+                d - r.intent_writes
+            }
+            _ => d,
+        };
         match res.as_str() {
             "pods/status" => kubelet += d,
             // Background: kwok node heartbeats and leases, not the workload.
@@ -197,5 +218,39 @@ mod tests {
         assert!(parse_line("# HELP x y").is_none());
         let (name, labels, v) = parse_line("etcd_mvcc_put_total 7").expect("no labels");
         assert_eq!((name, labels.len(), v), ("etcd_mvcc_put_total", 0, 7.0));
+    }
+
+    fn snapshot_of(writes: &[(&str, &str, f64)]) -> Snapshot {
+        Snapshot {
+            requests: writes
+                .iter()
+                .map(|(v, r, c)| ((v.to_string(), r.to_string()), *c))
+                .collect(),
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn the_harness_intent_call_is_not_the_controllers_write() {
+        let after = snapshot_of(&[
+            ("POST", "pods", 100.0),
+            ("PATCH", "ecsservices", 1.0),
+            ("APPLY", "ecsservices/status", 3.0),
+            ("POST", "events", 1.0),
+            ("PATCH", "pods/status", 100.0),
+            ("GET", "pods", 9.0),
+        ]);
+        let intent = Intent {
+            write: "PATCH ecsservices",
+            count: 1.0,
+        };
+        let r = requests(&Snapshot::default(), &after, 100, Some(intent));
+        assert_eq!(r.intent_writes, 1.0);
+        assert_eq!(r.writes_per_task, 1.04);
+        assert_eq!(r.writes_per_task_no_events, 1.03);
+        assert_eq!(r.kubelet_writes_per_task, 1.0);
+        // Without an intent (R), a PATCH of the service would be the workload's.
+        let r = requests(&Snapshot::default(), &after, 100, None);
+        assert_eq!((r.intent_writes, r.writes_per_task), (0.0, 1.05));
     }
 }

@@ -178,7 +178,8 @@ pub fn markdown(meta: &Meta, runs: &[RunResult]) -> String {
          medians [min–max] over the repetitions (warm-up / calibration runs excluded). \
          writes/task: API writes of the workload path (creates, bindings, controller status, \
          Events) ÷ N, then the same without Events; kwok's pod status writes and node heartbeats \
-         are excluded (identical in every arm, in the JSON). CPU-s and peak RSS: the controllers \
+         are excluded (identical in every arm, in the JSON), and so is the harness's own t0 call \
+         (the user's PATCH of desiredCount / replicas; `intent_writes` in the JSON). CPU-s and peak RSS: the controllers \
          doing the work (O: the operator; D: kube-controller-manager + kube-scheduler; R: the \
          harness, its watch included). Skew: max − min pods per zone / per node. Restore: time \
          from the first delete until N are bound again after deleting 10% of the Pods (32 deletes \

@@ -80,7 +80,7 @@ pub async fn controller<C, N, P, S>(
             by_name(&for_nodes, n.labels().get(CLUSTER_LABEL).cloned())
         })
         .watches_shared_stream(triggers.pods, move |p: Arc<SlimPod>| {
-            by_name(&for_pods, p.labels().get(CLUSTER_LABEL).cloned())
+            by_name(&for_pods, p.label(CLUSTER_LABEL).map(str::to_string))
         })
         .watches_shared_stream(triggers.services, move |s: Arc<EcsService>| {
             by_name(
@@ -219,7 +219,7 @@ async fn report(cluster: Arc<EcsCluster>, ctx: Ctx) -> Result<Action, Error> {
         .pods
         .state()
         .iter()
-        .filter(|p| p.labels().get(CLUSTER_LABEL) == Some(&label))
+        .filter(|p| p.label(CLUSTER_LABEL) == Some(label.as_str()))
     {
         let o = observe(pod, now);
         if o.is_running() {

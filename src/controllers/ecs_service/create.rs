@@ -113,11 +113,9 @@ impl<'a> PodFactory<'a> {
 }
 
 /// The ECS task id of a Pod of ours (its annotation; the Pod name for older Pods).
-pub fn task_id_of<K: Resource>(pod: &K) -> String {
-    pod.annotations()
-        .get(TASK_ID_ANNOTATION)
-        .cloned()
-        .unwrap_or_else(|| pod.name_any())
+pub fn task_id_of(pod: &SlimPod) -> String {
+    pod.annotation(TASK_ID_ANNOTATION)
+        .map_or_else(|| pod.name_any(), str::to_string)
 }
 
 /// Creates one task per placement and reports them as an ECS "has started" event. Returns
@@ -187,7 +185,11 @@ async fn create_slow_start(
             let pod = pod.map_err(Failure::Build)?;
             // Only the task id of the reply is kept (the reply is a whole Pod).
             match api.create(&params, &pod).await {
-                Ok(reply) => Ok(task_id_of(&reply)),
+                Ok(reply) => Ok(reply
+                    .annotations()
+                    .get(TASK_ID_ANNOTATION)
+                    .cloned()
+                    .unwrap_or_else(|| reply.name_any())),
                 Err(e) => Err(Failure::Create(pod.name_any(), e)),
             }
         }

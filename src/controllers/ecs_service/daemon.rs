@@ -206,8 +206,8 @@ fn instances_with_replica_tasks(ctx: &Ctx) -> HashSet<String> {
         .pods
         .state()
         .iter()
-        .filter(|p| p.labels().contains_key(SERVICE_LABEL))
-        .filter(|p| !p.labels().contains_key(SCHEDULING_STRATEGY_LABEL))
+        .filter(|p| p.label(SERVICE_LABEL).is_some())
+        .filter(|p| p.label(SCHEDULING_STRATEGY_LABEL).is_none())
         .filter(|p| p.metadata.deletion_timestamp.is_none() && !is_terminal(p))
         .filter_map(|p| p.spec.as_ref()?.node_name.clone())
         .collect()

@@ -162,8 +162,10 @@ async fn reconcile(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     let uid = svc.uid().unwrap_or_default();
     let key = format!("ecsservice/{uid}");
     if svc.metadata.deletion_timestamp.is_none() {
-        let tasks = ctx.stores.pods_by_owner.count(&uid);
-        if let Some(wait) = ctx.pacing.hold(&key, pacing::service_spacing(tasks)) {
+        // A round places against a snapshot of every cached Pod, whoever owns it: that, not
+        // the service's own size, is what a round costs.
+        let read = ctx.stores.pods.len();
+        if let Some(wait) = ctx.pacing.hold(&key, pacing::round_spacing(read)) {
             return Ok(Action::requeue(wait));
         }
     } else {

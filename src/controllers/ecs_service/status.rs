@@ -126,9 +126,8 @@ pub fn compute(svc: &EcsService, input: StatusInput<'_>) -> EcsServiceStatus {
                 .or_else(|| {
                     live().find(|t| t.info.deployment == other).and_then(|t| {
                         t.pod
-                            .annotations()
-                            .get(TASK_DEFINITION_ARN_ANNOTATION)
-                            .cloned()
+                            .annotation(TASK_DEFINITION_ARN_ANNOTATION)
+                            .map(str::to_string)
                     })
                 });
             let unchanged = previous.is_some_and(|d| {

@@ -158,10 +158,7 @@ pub fn classify(
             };
             let mut info = TaskInfo::new(
                 name,
-                pod.labels()
-                    .get(DEPLOYMENT_LABEL)
-                    .cloned()
-                    .unwrap_or_default(),
+                pod.label(DEPLOYMENT_LABEL).unwrap_or_default().to_string(),
                 class,
             );
             info.draining = node.is_some_and(|n| n.draining);

@@ -25,7 +25,7 @@ pub fn update_tasks(
     for pod in pods {
         let name = pod.name_any();
         let obs = observe(pod, now.0);
-        let annotations = pod.annotations();
+        let annotation = |key| pod.annotation(key).map(str::to_string);
         let index = status
             .tasks
             .iter()
@@ -33,9 +33,9 @@ pub fn update_tasks(
         let mut task = index
             .map(|i| status.tasks[i].clone())
             .unwrap_or_else(|| Task {
-                task_arn: annotations.get(TASK_ARN_ANNOTATION).cloned(),
+                task_arn: annotation(TASK_ARN_ANNOTATION),
                 pod_name: Some(name.clone()),
-                task_definition_arn: annotations.get(TASK_DEFINITION_ARN_ANNOTATION).cloned(),
+                task_definition_arn: annotation(TASK_DEFINITION_ARN_ANNOTATION),
                 cluster_arn: Some(ctx.config.arns().cluster(crate::arn::cluster_name(
                     run.spec.cluster.as_deref().unwrap_or("default"),
                 ))),
@@ -47,8 +47,8 @@ pub fn update_tasks(
                         ctx.config.arns().container_instance(cluster, n)
                     },
                 ),
-                group: annotations.get(GROUP_KEY).cloned(),
-                started_by: annotations.get(STARTED_BY_ANNOTATION).cloned(),
+                group: annotation(GROUP_KEY),
+                started_by: annotation(STARTED_BY_ANNOTATION),
                 created_at: pod
                     .metadata
                     .creation_timestamp
