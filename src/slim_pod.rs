@@ -74,7 +74,7 @@ impl Tags {
         )
     }
 
-    fn get(&self, key: &str) -> Option<&str> {
+    fn get(&self, key: &str) -> Option<&Arc<str>> {
         let at = self.0.binary_search_by(|(k, _)| (**k).cmp(key)).ok()?;
         Some(&self.0[at].1)
     }
@@ -129,12 +129,21 @@ pub struct SlimContainerStatus {
 impl SlimPod {
     /// The label `key` (one under `ecs.operator.dev/`; others are not kept).
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.get(key)
+        self.labels.get(key).map(|v| &**v)
     }
 
     /// The annotation `key` (one under `ecs.operator.dev/`; others are not kept).
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.annotations.get(key)
+        self.annotations.get(key).map(|v| &**v)
+    }
+
+    /// The annotation `key`, else the label `key`, if not empty: the shared copy (placement
+    /// snapshots hold one per task).
+    pub fn annotation_or_label(&self, key: &str) -> Option<&Arc<str>> {
+        self.annotations
+            .get(key)
+            .or_else(|| self.labels.get(key))
+            .filter(|v| !v.is_empty())
     }
 
     /// Drops what the cache does not keep: the metadata it does not read (labels and

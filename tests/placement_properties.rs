@@ -86,9 +86,9 @@ fn cluster_strategy(
                         .into_iter()
                         .enumerate()
                         .map(|(n, (at, group))| ExistingTask {
-                            id: format!("task-{n}"),
+                            id: format!("task-{n}").into(),
                             // `count` itself points at a node missing from the snapshot.
-                            instance: format!("node-{at:02}"),
+                            instance: format!("node-{at:02}").into(),
                             group: GROUPS[group].into(),
                             family: None,
                             reservation: Resources::new(64, 64),
@@ -259,7 +259,7 @@ fn check_valid(
                 Constraint::DistinctInstance => {
                     if state
                         .tasks_of_group(&request.group)
-                        .any(|t| t.instance == instance.id)
+                        .any(|t| *t.instance == *instance.id)
                     {
                         return Err(format!("distinctInstance broken on {}", instance.id));
                     }
@@ -364,8 +364,8 @@ proptest! {
             .iter()
             .enumerate()
             .map(|(n, z)| ExistingTask {
-                id: format!("t{n}"),
-                instance: format!("{}-0", ZONES[*z]),
+                id: format!("t{n}").into(),
+                instance: format!("{}-0", ZONES[*z]).into(),
                 group: "service:web".into(),
                 ..ExistingTask::default()
             })
@@ -401,7 +401,7 @@ proptest! {
         let snapshot = Snapshot::new(instances, tasks);
         let request = ScaleInRequest::service("web", count).with_strategies(strategies).with_seed(seed);
         let stopped = snapshot.select_tasks_to_stop(&request).unwrap();
-        let group: Vec<&str> = snapshot.tasks_of_group("service:web").map(|t| t.id.as_str()).collect();
+        let group: Vec<&str> = snapshot.tasks_of_group("service:web").map(|t| &*t.id).collect();
         prop_assert_eq!(stopped.len(), group.len().min(count as usize));
         let unique: HashSet<&String> = stopped.iter().collect();
         prop_assert_eq!(unique.len(), stopped.len());

@@ -42,8 +42,8 @@ impl Snapshot {
             if record.info.status == InstanceStatus::Draining || (has_task && disqualified) {
                 plan.stop.extend(
                     self.tasks_of_group(&request.group)
-                        .filter(|t| t.instance == *record.id)
-                        .map(|t| t.id.clone()),
+                        .filter(|t| t.instance == record.id)
+                        .map(|t| t.id.to_string()),
                 );
                 continue;
             }

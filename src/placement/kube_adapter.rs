@@ -15,6 +15,7 @@
 //! - Tasks: our pods (they carry `ecs.operator.dev/group`), not terminal, not being deleted.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Node;
 
@@ -235,15 +236,8 @@ pub fn is_terminal(pod: &SlimPod) -> bool {
 /// The ECS task group of one of our pods: the `ecs.operator.dev/group` annotation, else the
 /// label of the same key. (Group strings such as `service:web` contain ':' which label
 /// values cannot hold, so controllers should write the annotation.)
-pub fn task_group_of(pod: &SlimPod) -> Option<String> {
-    annotation_or_label(pod, GROUP_KEY)
-}
-
-fn annotation_or_label(pod: &SlimPod, key: &str) -> Option<String> {
-    pod.annotation(key)
-        .or_else(|| pod.label(key))
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
+pub fn task_group_of(pod: &SlimPod) -> Option<&Arc<str>> {
+    pod.annotation_or_label(GROUP_KEY)
 }
 
 /// One of our pods as an existing task, if it is one that counts: it has a group, is bound
@@ -251,16 +245,16 @@ fn annotation_or_label(pod: &SlimPod, key: &str) -> Option<String> {
 /// counts for spread, distinctInstance or `runningTasksCount`; its resources still do, via
 /// `container_instance`).
 pub fn existing_task(pod: &SlimPod) -> Option<ExistingTask> {
-    let group = task_group_of(pod)?;
-    let instance = pod.spec.as_ref()?.node_name.clone()?;
+    let group = task_group_of(pod)?.clone();
+    let instance = crate::interned::intern(pod.spec.as_ref()?.node_name.as_deref()?);
     if is_terminal(pod) || pod.metadata.deletion_timestamp.is_some() {
         return None;
     }
     Some(ExistingTask {
-        id: pod_key(pod),
+        id: pod_key(pod).into(),
         instance,
         group,
-        family: annotation_or_label(pod, FAMILY_KEY),
+        family: pod.annotation_or_label(FAMILY_KEY).cloned(),
         reservation: pod_reservation(pod),
         host_ports: pod_host_ports(pod),
     })

@@ -4,6 +4,7 @@
 //! CPU in cpu units (1024 = 1 vCPU), memory in MiB (ecs-semantics.md §5.2, §6.1).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::ports::PortSet;
 
@@ -166,17 +167,19 @@ impl ContainerInstance {
 }
 
 /// A task already placed on an instance (a Pod of ours, not terminal, not being deleted).
+/// Its strings are shared (`Arc<str>`): a snapshot holds every task of the cluster, and the
+/// tasks of a service repeat one group, one family and a few instance names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExistingTask {
     /// A stable handle the caller understands (the adapter uses `namespace/name`).
-    pub id: String,
+    pub id: Arc<str>,
     /// The container-instance id (node name) the task runs on.
-    pub instance: String,
+    pub instance: Arc<str>,
     /// The ECS task group: `service:<name>` for service tasks, `family:<family>` by default
     /// for standalone ones (ecs-semantics.md §2.3).
-    pub group: String,
+    pub group: Arc<str>,
     /// The task-definition family.
-    pub family: Option<String>,
+    pub family: Option<Arc<str>>,
     /// What the task reserved on its instance.
     pub reservation: Resources,
     /// Host ports the task binds.

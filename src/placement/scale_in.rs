@@ -87,7 +87,7 @@ impl Snapshot {
                 Some(i) if self.instances[i as usize].counts_for_spread() => {
                     queues[i as usize].push_back(p);
                 }
-                _ if chosen.len() < wanted => chosen.push(record.task.id.clone()),
+                _ if chosen.len() < wanted => chosen.push(record.task.id.to_string()),
                 _ => {}
             }
         }
@@ -219,7 +219,7 @@ impl<'a> Selection<'a> {
                 self.ranking.record(i, true, false);
             }
             self.reindex(i);
-            return Some(record.task.id.clone());
+            return Some(record.task.id.to_string());
         }
     }
 }

@@ -61,7 +61,7 @@ pub struct Snapshot {
     index_of: HashMap<Arc<str>, u32>,
     /// Tasks in insertion order (`None` = removed), so iteration is deterministic.
     pub(crate) tasks: Vec<Option<TaskRecord>>,
-    task_index: HashMap<String, usize>,
+    task_index: HashMap<Arc<str>, usize>,
     /// Task positions per group.
     pub(crate) by_group: HashMap<Arc<str>, Vec<usize>>,
 }
@@ -101,11 +101,11 @@ impl Snapshot {
         if self.task_index.contains_key(&task.id) {
             return None;
         }
-        let group: Arc<str> = match self.by_group.get_key_value(task.group.as_str()) {
+        let group: Arc<str> = match self.by_group.get_key_value(&*task.group) {
             Some((existing, _)) => existing.clone(),
-            None => Arc::from(task.group.as_str()),
+            None => task.group.clone(),
         };
-        let instance = self.index_of.get(task.instance.as_str()).copied();
+        let instance = self.index_of.get(&*task.instance).copied();
         if let Some(i) = instance {
             let record = &mut self.instances[i as usize];
             record.add_group(&group);
@@ -148,12 +148,12 @@ impl Snapshot {
         &mut self,
         request: &PlacementRequest,
         placement: &Placement,
-        task_id: impl Into<String>,
+        task_id: impl Into<Arc<str>>,
     ) -> bool {
         self.add_task(ExistingTask {
             id: task_id.into(),
-            instance: placement.instance.to_string(),
-            group: request.group.clone(),
+            instance: placement.instance.clone(),
+            group: Arc::from(request.group.as_str()),
             family: None,
             reservation: request.reservation,
             host_ports: placement.host_ports.clone(),

@@ -158,8 +158,8 @@ fn remaining_subtracts_every_non_terminal_pod_and_collects_ports() {
     assert!(instance.ports_in_use.contains(HostPort::tcp(10256)));
     let tasks: Vec<_> = snapshot.tasks().collect();
     assert_eq!(tasks.len(), 1);
-    assert_eq!(tasks[0].id, "default/web-1");
-    assert_eq!(tasks[0].group, "service:web");
+    assert_eq!(&*tasks[0].id, "default/web-1");
+    assert_eq!(&*tasks[0].group, "service:web");
     assert_eq!(tasks[0].family.as_deref(), Some("web"));
     assert_eq!(tasks[0].reservation, Resources::new(103, 100));
     assert_eq!(snapshot.running_tasks_count("node-1"), Some(1));

@@ -25,7 +25,7 @@ fn web_tasks(layout: &[(&str, usize)]) -> Vec<ExistingTask> {
 fn zone_counts(snapshot: &Snapshot, stopped: &[String]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for t in snapshot.tasks_of_group("service:web") {
-        if stopped.contains(&t.id) {
+        if stopped.iter().any(|s| **s == *t.id) {
             continue;
         }
         let zone = snapshot
