@@ -75,6 +75,14 @@ pub struct Restore {
     pub deletes_s: Option<f64>,
     pub bound_s: Option<f64>,
     pub running_s: Option<f64>,
+    /// CPU seconds of the arm's controllers (as `ctrl`) from the first delete until the
+    /// restore was seen complete: what replacing costs them while the deletes stream.
+    #[serde(default)]
+    pub ctrl_cpu_seconds: Option<f64>,
+    /// API requests over the same window (writes by verb, all requests by FlowSchema),
+    /// per deleted Pod.
+    #[serde(default)]
+    pub requests: Option<Requests>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -360,7 +368,21 @@ pub async fn run(
             // R replaces each Pod itself as soon as its delete returns: the raw limit of a
             // restore under the same delete stream.
             let raw = (arm == Arm::R).then_some(&cell.reference);
-            Some(restore_tenth(&watch, &admin, n, raw).await?)
+            let before = metrics::snapshot(&admin, plane.ports.etcd).await?;
+            let c0 = watched(&comps, &operator);
+            let mut restore = restore_tenth(&watch, &admin, n, raw).await?;
+            let c1 = watched(&comps, &operator);
+            let after = metrics::snapshot(&admin, plane.ports.etcd).await?;
+            let cpu = |usage: &[(String, Usage)]| -> f64 {
+                usage
+                    .iter()
+                    .filter(|(name, _)| ctrl_names.contains(&name.as_str()))
+                    .map(|(_, u)| u.cpu_seconds)
+                    .sum()
+            };
+            restore.ctrl_cpu_seconds = Some(cpu(&c1) - cpu(&c0));
+            restore.requests = Some(metrics::requests(&before, &after, restore.deleted, None));
+            Some(restore)
         } else {
             None
         };
@@ -629,6 +651,8 @@ async fn restore_tenth(
                 deletes_s,
                 bound_s: last(|p| p.bound_at),
                 running_s: last(|p| p.running_at),
+                ctrl_cpu_seconds: None,
+                requests: None,
             });
         }
         if r0.elapsed() > deadline {
@@ -637,6 +661,8 @@ async fn restore_tenth(
                 deletes_s,
                 bound_s: None,
                 running_s: None,
+                ctrl_cpu_seconds: None,
+                requests: None,
             });
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
