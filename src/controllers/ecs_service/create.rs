@@ -114,8 +114,12 @@ impl<'a> PodFactory<'a> {
 
 /// The ECS task id of a Pod of ours (its annotation; the Pod name for older Pods).
 pub fn task_id_of(pod: &SlimPod) -> String {
-    pod.annotation(TASK_ID_ANNOTATION)
-        .map_or_else(|| pod.name_any(), str::to_string)
+    task_id(pod.annotation(TASK_ID_ANNOTATION), pod)
+}
+
+/// The task id from the task-id annotation's value, else the Pod's name.
+fn task_id(annotation: Option<&str>, pod: &impl Resource) -> String {
+    annotation.map_or_else(|| pod.name_any(), str::to_string)
 }
 
 /// Creates one task per placement and reports them as an ECS "has started" event. Returns
@@ -185,11 +189,10 @@ async fn create_slow_start(
             let pod = pod.map_err(Failure::Build)?;
             // Only the task id of the reply is kept (the reply is a whole Pod).
             match api.create(&params, &pod).await {
-                Ok(reply) => Ok(reply
-                    .annotations()
-                    .get(TASK_ID_ANNOTATION)
-                    .cloned()
-                    .unwrap_or_else(|| reply.name_any())),
+                Ok(reply) => {
+                    let annotation = reply.annotations().get(TASK_ID_ANNOTATION);
+                    Ok(task_id(annotation.map(String::as_str), &reply))
+                }
                 Err(e) => Err(Failure::Create(pod.name_any(), e)),
             }
         }
