@@ -24,6 +24,8 @@ pub struct Stores {
     /// Every Pod in the cluster as `SlimPod` (src/slim_pod.rs): only what the operator reads.
     pub pods: Store<SlimPod>,
     pub pods_by_owner: Arc<super::cache::OwnerIndex<SlimPod>>,
+    /// Each cluster's placement snapshot, kept current from the Pod and Node watches.
+    pub live: Arc<super::cache::LiveFeed>,
     pub nodes: Store<Node>,
     pub clusters: Store<EcsCluster>,
     pub services: Store<crate::api::EcsService>,

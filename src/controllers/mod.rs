@@ -45,6 +45,11 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     let mut pods = SharedWatch::<SlimPod>::new();
     let pods_by_owner = pods.indexed_by_owner();
     let mut nodes = SharedWatch::<Node>::new();
+    let live = Arc::new(cache::LiveFeed::default());
+    let feed = live.clone();
+    pods.follow(move |event| feed.pod_event(event));
+    let feed = live.clone();
+    nodes.follow(move |event| feed.node_event(event));
     let mut clusters = SharedWatch::<EcsCluster>::new();
 
     let mut services = SharedWatch::<crate::api::EcsService>::new();
@@ -110,6 +115,7 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
         revisions: revisions.store.clone(),
         pods: pods.store.clone(),
         pods_by_owner,
+        live,
         nodes: nodes.store.clone(),
         clusters: clusters.store.clone(),
         services: services.store.clone(),

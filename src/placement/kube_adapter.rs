@@ -28,6 +28,7 @@ use super::labels::{
     CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, DRAINING, FAMILY_KEY, GROUP_KEY, INSTANCE_STATUS_LABEL,
     INSTANCE_TYPE_LABEL, OS_LABEL, ZONE_LABEL,
 };
+use super::live::{NodeFacts, PodUse, TaskTag};
 use super::model::{
     ContainerInstance, ExistingTask, HostPort, InstanceStatus, Protocol, Resources,
 };
@@ -114,6 +115,31 @@ pub fn container_instance(
     pods: &[&SlimPod],
     options: &AdapterOptions,
 ) -> ContainerInstance {
+    let mut info = instance_base(node, options);
+    let mut used = Resources::default();
+    for pod in pods {
+        used = used.saturating_add(&pod_reservation(pod));
+        for port in pod_host_ports(pod) {
+            info.ports_in_use.insert(port);
+        }
+    }
+    info.remaining = info.registered.saturating_sub(&used);
+    info
+}
+
+/// The node as a container instance of its cluster, before any Pod (the live snapshot adds
+/// the Pods itself); `None` for a node that is not a container instance.
+pub fn node_facts(node: &Node, options: &AdapterOptions) -> Option<NodeFacts> {
+    let cluster = node.metadata.labels.as_ref()?.get(CLUSTER_LABEL)?;
+    Some(NodeFacts {
+        cluster: crate::interned::intern(cluster),
+        base: instance_base(node, options),
+    })
+}
+
+/// The node as a container instance with nothing on it: `remaining` = registered, only the
+/// agent-reserved ports taken.
+fn instance_base(node: &Node, options: &AdapterOptions) -> ContainerInstance {
     let labels = node.metadata.labels.clone().unwrap_or_default();
     let status = node.status.as_ref();
     let allocatable = status
@@ -126,19 +152,12 @@ pub fn container_instance(
         millicores_to_cpu_units(allocatable_millis),
         allocatable_bytes / MIB,
     );
-    let mut used = Resources::default();
     let mut ports = PortSet::new();
     for p in &options.reserved_tcp_ports {
         ports.insert(HostPort::tcp(*p));
     }
     for p in &options.reserved_udp_ports {
         ports.insert(HostPort::udp(*p));
-    }
-    for pod in pods {
-        used = used.saturating_add(&pod_reservation(pod));
-        for port in pod_host_ports(pod) {
-            ports.insert(port);
-        }
     }
     let cordoned = node
         .spec
@@ -161,7 +180,7 @@ pub fn container_instance(
             .and_then(ec2_instance_id_from_provider_id),
         attributes: attributes_from_labels(&labels),
         registered,
-        remaining: registered.saturating_sub(&used),
+        remaining: registered,
         ports_in_use: ports,
         status: if cordoned || draining_label {
             InstanceStatus::Draining
@@ -245,18 +264,27 @@ pub fn task_group_of(pod: &SlimPod) -> Option<&Arc<str>> {
 /// counts for spread, distinctInstance or `runningTasksCount`; its resources still do, via
 /// `container_instance`).
 pub fn existing_task(pod: &SlimPod) -> Option<ExistingTask> {
-    let group = task_group_of(pod)?.clone();
-    let instance = crate::interned::intern(pod.spec.as_ref()?.node_name.as_deref()?);
-    if is_terminal(pod) || pod.metadata.deletion_timestamp.is_some() {
+    pod_use(pod)?.task(&pod_key(pod).into())
+}
+
+/// What a Pod holds on its node, for the live snapshot: `None` when it is unbound or
+/// terminal; a task tag when it counts as a task (see [`existing_task`]).
+pub fn pod_use(pod: &SlimPod) -> Option<PodUse> {
+    let node = pod.spec.as_ref()?.node_name.as_deref()?;
+    if is_terminal(pod) {
         return None;
     }
-    Some(ExistingTask {
-        id: pod_key(pod).into(),
-        instance,
-        group,
-        family: pod.annotation_or_label(FAMILY_KEY).cloned(),
+    let task = task_group_of(pod)
+        .filter(|_| pod.metadata.deletion_timestamp.is_none())
+        .map(|group| TaskTag {
+            group: group.clone(),
+            family: pod.annotation_or_label(FAMILY_KEY).cloned(),
+        });
+    Some(PodUse {
+        node: crate::interned::intern(node),
         reservation: pod_reservation(pod),
         host_ports: pod_host_ports(pod),
+        task,
     })
 }
 

@@ -34,6 +34,7 @@ mod failure;
 mod fixtures;
 pub mod kube_adapter;
 pub mod labels;
+pub mod live;
 mod model;
 mod place;
 mod ports;

@@ -97,7 +97,8 @@ impl Snapshot {
         snapshot
     }
 
-    fn insert_task(&mut self, task: ExistingTask) -> Option<&TaskRecord> {
+    /// Indexes a task whose resources the instance's `remaining` already accounts for.
+    pub(super) fn insert_task(&mut self, task: ExistingTask) -> Option<&TaskRecord> {
         if self.task_index.contains_key(&task.id) {
             return None;
         }
@@ -184,6 +185,24 @@ impl Snapshot {
 
     pub fn len(&self) -> usize {
         self.instances.len()
+    }
+
+    /// The instance record itself, for a caller that keeps `remaining` and `ports_in_use`
+    /// current on its own (`live`).
+    pub(super) fn instance_mut(&mut self, id: &str) -> Option<&mut ContainerInstance> {
+        let i = self.position(id)?;
+        Some(&mut self.instances[i].info)
+    }
+
+    /// Slots of removed tasks still in the task list (`remove_task` leaves a hole so that
+    /// positions stay valid).
+    pub(super) fn removed_slots(&self) -> usize {
+        self.tasks.len() - self.task_index.len()
+    }
+
+    /// How many tasks the snapshot holds.
+    pub fn task_count(&self) -> usize {
+        self.task_index.len()
     }
 
     pub fn is_empty(&self) -> bool {

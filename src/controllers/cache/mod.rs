@@ -2,6 +2,7 @@
 //! reflector store for reads, an owner index for Pods, and a fan-out of every changed
 //! object to each subscribed controller.
 
+mod live_feed;
 mod owner_index;
 
 use futures::{Stream, StreamExt, future};
@@ -12,6 +13,7 @@ use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
+pub use live_feed::LiveFeed;
 pub use owner_index::OwnerIndex;
 
 use super::backoff;
@@ -28,8 +30,11 @@ pub(crate) struct SharedWatch<K: Resource<DynamicType = ()> + Clone + 'static> {
     pub store: Store<K>,
     writer: Option<reflector::store::Writer<K>>,
     subscribers: Vec<(mpsc::UnboundedSender<Arc<K>>, QueueDepth)>,
-    index: Option<Arc<OwnerIndex<K>>>,
+    /// Derived state kept beside the store, updated from the same events (after the store).
+    followers: Vec<Follower<K>>,
 }
+
+type Follower<K> = Box<dyn Fn(&watcher::Event<K>) + Send + Sync>;
 
 impl<K> SharedWatch<K>
 where
@@ -47,15 +52,21 @@ where
             store,
             writer: Some(writer),
             subscribers: Vec::new(),
-            index: None,
+            followers: Vec::new(),
         }
     }
 
     /// Keeps an index of the objects by their controller owner (see [`OwnerIndex`]).
     pub fn indexed_by_owner(&mut self) -> Arc<OwnerIndex<K>> {
-        self.index
-            .get_or_insert_with(|| OwnerIndex::new(self.store.clone()))
-            .clone()
+        let index = OwnerIndex::new(self.store.clone());
+        let follower = index.clone();
+        self.follow(move |event| follower.apply(event));
+        index
+    }
+
+    /// Calls `f` with every watch event, after the store has applied it.
+    pub fn follow(&mut self, f: impl Fn(&watcher::Event<K>) + Send + Sync + 'static) {
+        self.followers.push(Box::new(f));
     }
 
     /// A trigger stream for one controller. Objects forwarded and not yet taken count in
@@ -78,7 +89,7 @@ where
     pub fn spawn(&mut self, api: Api<K>, config: watcher::Config, trim: fn(&mut K)) {
         let writer = self.writer.take().expect("spawned once");
         let subscribers = std::mem::take(&mut self.subscribers);
-        let index = self.index.clone();
+        let followers = std::mem::take(&mut self.followers);
         let stream = watcher(api, config)
             .backoff(backoff::WatchBackoff::default())
             .modify(move |o| {
@@ -89,8 +100,8 @@ where
             .for_each(move |event| {
                 match event {
                     Ok(event) => {
-                        if let Some(index) = &index {
-                            index.apply(&event);
+                        for follow in &followers {
+                            follow(&event);
                         }
                         if let watcher::Event::Apply(obj)
                         | watcher::Event::InitApply(obj)

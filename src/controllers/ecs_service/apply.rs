@@ -3,6 +3,7 @@
 //! expectations first.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use futures::{StreamExt, stream};
 use k8s_openapi::api::core::v1::Pod;
@@ -17,13 +18,13 @@ use crate::api::EcsService;
 use crate::controllers::Ctx;
 use crate::controllers::expectations::refused;
 use crate::labels::{ATTR_AVAILABILITY_ZONE, ATTR_CAPACITY_PROVIDER, CAPACITY_PROVIDER_LABEL};
-use crate::placement::kube_adapter::{AdapterOptions, pod_key, snapshot_from_cluster};
+use crate::placement::kube_adapter::{existing_task, pod_key};
 use crate::placement::{
-    Constraint, PlacementRequest, PortRequest, RequiredAttribute, ScaleInRequest, Snapshot,
+    Constraint, ExistingTask, PlacementOutcome, PlacementRequest, PortRequest, RequiredAttribute,
+    ScaleInRequest, Snapshot,
 };
 use crate::rollout::capacity::allocate_starts;
 use crate::rollout::{ServicePlan, StopDecision, UNHEALTHY_REASON};
-use crate::slim_pod::SlimPod;
 use crate::tasks::StopCode;
 
 #[derive(Default)]
@@ -51,52 +52,43 @@ pub async fn apply(
     if plan.stop.is_empty() && plan.scale_in == 0 && plan.replace == 0 && plan.start == 0 {
         return Ok(outcome);
     }
-    let nodes = ctx.stores.nodes.state();
-    let mut snapshot = cluster_snapshot(ctx, &r.cluster_name, tasks);
-
     // Stops: decided ones, then strategy-chosen scale-in and replacements.
     let mut stops: Vec<StopDecision> = plan.stop.clone();
     let key_of = |id: &str| format!("{namespace}/{id}");
-    let choose =
-        |count: u32, candidates: &[String], snapshot: &crate::placement::Snapshot| -> Vec<String> {
-            if count == 0 {
-                return Vec::new();
-            }
-            let request = ScaleInRequest::service(&name, count)
-                .with_candidates(candidates.iter().map(|c| key_of(c)))
-                .with_strategies(r.strategies.clone());
-            snapshot
-                .select_tasks_to_stop(&request)
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|k| k.split_once('/').map(|(_, n)| n.to_string()))
-                .collect()
-        };
+    let choose = |count: u32, candidates: &[String], snapshot: &Snapshot| -> Vec<String> {
+        if count == 0 {
+            return Vec::new();
+        }
+        let request = ScaleInRequest::service(&name, count)
+            .with_candidates(candidates.iter().map(|c| key_of(c)))
+            .with_strategies(r.strategies.clone());
+        snapshot
+            .select_tasks_to_stop(&request)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|k| k.split_once('/').map(|(_, n)| n.to_string()))
+            .collect()
+    };
     let reason = format!(
         "Scaling activity initiated by (deployment {})",
         r.deployment_id
     );
-    for id in choose(plan.scale_in, &plan.scale_in_candidates, &snapshot) {
-        stops.push(StopDecision {
-            id,
-            code: StopCode::ServiceSchedulerInitiated,
-            reason: reason.clone(),
+    if plan.scale_in > 0 || plan.replace > 0 {
+        let chosen = on_cluster(ctx, &r.cluster_name, tasks, &[], |snapshot| {
+            let mut ids = choose(plan.scale_in, &plan.scale_in_candidates, snapshot);
+            ids.extend(choose(plan.replace, &plan.replace_candidates, snapshot));
+            ids
         });
-    }
-    for id in choose(plan.replace, &plan.replace_candidates, &snapshot) {
-        stops.push(StopDecision {
-            id,
-            code: StopCode::ServiceSchedulerInitiated,
-            reason: reason.clone(),
-        });
+        for id in chosen {
+            stops.push(StopDecision {
+                id,
+                code: StopCode::ServiceSchedulerInitiated,
+                reason: reason.clone(),
+            });
+        }
     }
     let pods_api: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
     let stopped = stop_tasks(ctx, &pods_api, &name, tasks, &stops, uid).await?;
-    for id in &stopped {
-        if let Some(task) = tasks.iter().find(|t| &t.info.id == id) {
-            snapshot.remove_task(&pod_key(&task.pod));
-        }
-    }
     outcome.changed += stopped.len();
     outcome
         .events
@@ -113,14 +105,14 @@ pub async fn apply(
                 .map_err(|e| Error::InvalidParameter(format!("availability zone {zone}: {e}")))?;
         request.constraints.push(in_zone);
     }
-    let placed = if r.capacity.is_empty() {
-        crate::operations::metrics::time_placement(|| snapshot.place(&request))
-            .map_err(|e| Error::InvalidParameter(e.to_string()))?
+    // With capacity providers, the starts are split over them toward the strategy's
+    // targets, then each share is placed on that provider's instances only.
+    let mut shares: Vec<PlacementRequest> = Vec::new();
+    if r.capacity.is_empty() {
+        shares.push(request);
     } else {
-        // Split the starts over the capacity providers toward the strategy's targets, then
-        // place each share on that provider's instances only.
+        let nodes = ctx.stores.nodes.state();
         let running = per_provider(tasks, &nodes);
-        let mut combined = crate::placement::PlacementOutcome::default();
         for (provider, count) in allocate_starts(
             plan.start,
             svc.spec.desired_count.unwrap_or(0).max(0) as u32,
@@ -136,15 +128,22 @@ pub async fn apply(
             .map_err(|e| Error::InvalidParameter(format!("capacity provider {provider}: {e}")))?;
             let mut share = request.clone().with_count(count);
             share.constraints.push(only_provider);
-            let out = crate::operations::metrics::time_placement(|| snapshot.place(&share))
+            shares.push(share);
+        }
+    }
+    let stopped_keys = task_keys(tasks, &stopped);
+    let placed = on_cluster(ctx, &r.cluster_name, tasks, &stopped_keys, |snapshot| {
+        let mut combined = PlacementOutcome::default();
+        for share in &shares {
+            let out = crate::operations::metrics::time_placement(|| snapshot.place(share))
                 .map_err(|e| Error::InvalidParameter(e.to_string()))?;
             combined.placements.extend(out.placements);
             if combined.failure.is_none() {
                 combined.failure = out.failure;
             }
         }
-        combined
-    };
+        Ok::<_, Error>(combined)
+    })?;
     if let Some(failure) = &placed.failure {
         outcome.unplaceable = Some(failure.service_event(&name));
         outcome.events.push(failure.service_event(&name));
@@ -294,13 +293,18 @@ pub fn stop_events(
     events
 }
 
-/// The cluster as placement sees it: every Node and Pod in the caches, plus this service's
-/// own creations the cache has not shown yet (they occupy their instances already).
-pub fn cluster_snapshot(ctx: &Ctx, cluster_name: &str, tasks: &[TaskView]) -> Snapshot {
-    let nodes = ctx.stores.nodes.state();
-    let all_pods = ctx.stores.pods.state();
-    // Our own creates carry no uid until the apiserver assigns one: look them up by name.
-    let unseen: Vec<&SlimPod> = tasks
+/// Runs `f` on the cluster as placement sees it: its live snapshot (every Node and Pod in
+/// the caches), plus this service's own creations the cache has not shown yet (they occupy
+/// their instances already), minus `stopped` (this round's stops: their resources are free
+/// for its starts).
+pub fn on_cluster<R>(
+    ctx: &Ctx,
+    cluster_name: &str,
+    tasks: &[TaskView],
+    stopped: &[Arc<str>],
+    f: impl FnOnce(&Snapshot) -> R,
+) -> R {
+    let unseen: Vec<ExistingTask> = tasks
         .iter()
         .map(|t| t.pod.as_ref())
         .filter(|p| {
@@ -309,16 +313,22 @@ pub fn cluster_snapshot(ctx: &Ctx, cluster_name: &str, tasks: &[TaskView]) -> Sn
                 .get(&kube::runtime::reflector::ObjectRef::from_obj(*p))
                 .is_none()
         })
+        .filter_map(existing_task)
         .collect();
-    snapshot_from_cluster(
-        cluster_name,
-        nodes.iter().map(|n| n.as_ref()),
-        all_pods
-            .iter()
-            .map(|p| p.as_ref())
-            .chain(unseen.iter().copied()),
-        &AdapterOptions::default(),
-    )
+    ctx.stores
+        .live
+        .with_overlay(cluster_name, unseen, stopped, f)
+}
+
+/// The snapshot keys (`namespace/name`) of the tasks `ids` names.
+pub fn task_keys<'a>(
+    tasks: &[TaskView],
+    ids: impl IntoIterator<Item = &'a String>,
+) -> Vec<Arc<str>> {
+    ids.into_iter()
+        .filter_map(|id| tasks.iter().find(|t| &t.info.id == id))
+        .map(|t| Arc::from(pod_key(&t.pod)))
+        .collect()
 }
 
 /// What one task of the service needs: resources, host ports, attributes, constraints and

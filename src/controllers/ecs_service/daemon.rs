@@ -12,7 +12,7 @@ use kube::ResourceExt;
 use kube::api::Api;
 
 use super::Error;
-use super::apply::{cluster_snapshot, placement_request, stop_events, stop_tasks};
+use super::apply::{on_cluster, placement_request, stop_events, stop_tasks, task_keys};
 use super::create::{PodFactory, create_tasks};
 use super::resolve::{Resolved, service_name};
 use super::round::Round;
@@ -20,7 +20,7 @@ use super::view::TaskView;
 use crate::api::EcsService;
 use crate::controllers::Ctx;
 use crate::labels::{SCHEDULING_STRATEGY_LABEL, SERVICE_LABEL};
-use crate::placement::kube_adapter::{is_terminal, pod_key};
+use crate::placement::kube_adapter::is_terminal;
 use crate::rollout::deployments::Progress;
 use crate::rollout::{LaunchGate, RunHealth, StopDecision, TaskClass, bounds};
 use crate::tasks::StopCode;
@@ -59,16 +59,12 @@ pub async fn run(
             }
         }
     }
-    let mut snapshot = cluster_snapshot(ctx, &r.cluster_name, tasks);
-    for stop in &stops {
-        if let Some(t) = tasks.iter().find(|t| t.info.id == stop.id) {
-            snapshot.remove_task(&pod_key(&t.pod));
-        }
-    }
     let request = placement_request(r, &name);
-    let plan = snapshot
-        .plan_daemon(&request)
-        .map_err(|e| Error::InvalidParameter(e.to_string()))?;
+    let condemned = task_keys(tasks, stops.iter().map(|s| &s.id));
+    let plan = on_cluster(ctx, &r.cluster_name, tasks, &condemned, |s| {
+        s.plan_daemon(&request)
+    })
+    .map_err(|e| Error::InvalidParameter(e.to_string()))?;
     let key_to_id = |key: &str| key.split_once('/').map(|(_, n)| n.to_string());
 
     // Instances that stopped qualifying (or drain): their tasks go; on a DRAINING instance
@@ -152,15 +148,13 @@ pub async fn run(
     round
         .events
         .extend(stop_events(&name, tasks, &stops, &stopped));
-    for id in &stopped {
-        if let Some(t) = tasks.iter().find(|t| &t.info.id == id) {
-            snapshot.remove_task(&pod_key(&t.pod));
-        }
-    }
     // With the stopped tasks gone, their instances are free for the new deployment's.
-    let plan = snapshot
-        .plan_daemon(&request)
-        .map_err(|e| Error::InvalidParameter(e.to_string()))?;
+    let mut gone = condemned;
+    gone.extend(task_keys(tasks, &stopped));
+    let plan = on_cluster(ctx, &r.cluster_name, tasks, &gone, |s| {
+        s.plan_daemon(&request)
+    })
+    .map_err(|e| Error::InvalidParameter(e.to_string()))?;
     if gate == LaunchGate::Open && !plan.start.is_empty() {
         let factory = PodFactory::new(ctx, svc, r, label)?;
         let (created, event) =

@@ -14,9 +14,9 @@ use crate::controllers::Ctx;
 use crate::controllers::cluster_ref::{ClusterError, capacity_strategy, resolve_cluster_object};
 use crate::labels::ATTR_CAPACITY_PROVIDER;
 use crate::labels::{CLUSTER_LABEL, TASK_RUN_LABEL, label_value};
-use crate::placement::kube_adapter::{AdapterOptions, snapshot_from_cluster};
 use crate::placement::{
-    Constraint, PlacementRequest, PortRequest, RequiredAttribute, Strategy, family_group,
+    Constraint, PlacementOutcome, PlacementRequest, PortRequest, RequiredAttribute, Snapshot,
+    Strategy, family_group,
 };
 use crate::registry::{ResolveError, resolve};
 use crate::rollout::capacity::split;
@@ -108,14 +108,6 @@ pub async fn launch(ctx: &Ctx, run: &EcsTask) -> Result<LaunchOutcome, LaunchErr
         .unwrap_or_else(|| family_group(&revision.family));
     let count = run.spec.count.unwrap_or(1).clamp(1, 10) as u32;
 
-    let nodes = ctx.stores.nodes.state();
-    let pods = ctx.stores.pods.state();
-    let snapshot = snapshot_from_cluster(
-        &cluster,
-        nodes.iter().map(|n| n.as_ref()),
-        pods.iter().map(|p| p.as_ref()),
-        &AdapterOptions::default(),
-    );
     let ports: Vec<PortRequest> = translation
         .host_port_requests()
         .iter()
@@ -137,37 +129,41 @@ pub async fn launch(ctx: &Ctx, run: &EcsTask) -> Result<LaunchOutcome, LaunchErr
             value: Some(value.clone()),
         });
     }
-    let placed = if capacity.is_empty() {
-        crate::operations::metrics::time_placement(|| snapshot.place(&request))
-            .map_err(|e| LaunchError::InvalidParameter(e.to_string()))?
-    } else {
-        // RunTask with a capacity provider strategy: base first, then by weight (§6.3),
-        // each share placed on that provider's instances only.
-        let mut combined = crate::placement::PlacementOutcome::default();
-        for (provider, n) in split(count, &capacity) {
-            if n == 0 {
-                continue;
-            }
-            let only = Constraint::member_of(&format!(
-                "attribute:{ATTR_CAPACITY_PROVIDER} == '{provider}'"
-            ))
-            .map_err(|e| {
-                LaunchError::InvalidParameter(format!("capacity provider {provider}: {e}"))
-            })?;
-            let mut share = request.clone().with_count(n);
-            share.constraints.push(only);
-            let out = crate::operations::metrics::time_placement(|| snapshot.place(&share))
-                .map_err(|e| LaunchError::InvalidParameter(e.to_string()))?;
-            combined.placements.extend(out.placements);
-            if let Some(f) = out.failure {
-                match &mut combined.failure {
-                    Some(existing) => existing.unplaced += f.unplaced,
-                    None => combined.failure = Some(f),
+    let place = |snapshot: &Snapshot| -> Result<PlacementOutcome, LaunchError> {
+        Ok(if capacity.is_empty() {
+            crate::operations::metrics::time_placement(|| snapshot.place(&request))
+                .map_err(|e| LaunchError::InvalidParameter(e.to_string()))?
+        } else {
+            // RunTask with a capacity provider strategy: base first, then by weight (§6.3),
+            // each share placed on that provider's instances only.
+            let mut combined = crate::placement::PlacementOutcome::default();
+            for (provider, n) in split(count, &capacity) {
+                if n == 0 {
+                    continue;
+                }
+                let only = Constraint::member_of(&format!(
+                    "attribute:{ATTR_CAPACITY_PROVIDER} == '{provider}'"
+                ))
+                .map_err(|e| {
+                    LaunchError::InvalidParameter(format!("capacity provider {provider}: {e}"))
+                })?;
+                let mut share = request.clone().with_count(n);
+                share.constraints.push(only);
+                let out = crate::operations::metrics::time_placement(|| snapshot.place(&share))
+                    .map_err(|e| LaunchError::InvalidParameter(e.to_string()))?;
+                combined.placements.extend(out.placements);
+                if let Some(f) = out.failure {
+                    match &mut combined.failure {
+                        Some(existing) => existing.unplaced += f.unplaced,
+                        None => combined.failure = Some(f),
+                    }
                 }
             }
-        }
-        combined
+            combined
+        })
     };
+    // The cluster as the caches show it.
+    let placed = ctx.stores.live.with_overlay(&cluster, [], &[], place)?;
 
     let arns = ctx.config.arns();
     let td_arn = arns.task_definition(&revision.family, revision.number);
