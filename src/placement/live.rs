@@ -115,10 +115,18 @@ impl LiveClusters {
         match (old, facts) {
             (Some(old), Some(new)) if old.cluster == new.cluster => {
                 // Heartbeats change nothing placement reads: most updates stop here.
-                let changed = old != new;
-                self.nodes.insert(name.clone(), new);
-                if changed {
+                if old != new {
+                    if let Some(info) = self
+                        .clusters
+                        .get_mut(&new.cluster)
+                        .and_then(|s| s.instance_mut(&name))
+                    {
+                        *info = new.base.clone();
+                    }
+                    self.nodes.insert(name.clone(), new);
                     self.refresh(&name);
+                } else {
+                    self.nodes.insert(name, new);
                 }
             }
             (old, new) => {
@@ -336,17 +344,28 @@ fn with_usage(base: &ContainerInstance, usage: Option<&Usage>) -> ContainerInsta
     info
 }
 
+/// Sets the instance's `remaining` and `ports_in_use` from its Node and Pods (in place: a Pod
+/// event should not copy the instance's attributes).
 fn refresh_instance(
     snapshot: &mut Snapshot,
     nodes: &HashMap<Arc<str>, NodeFacts>,
     usage: &HashMap<Arc<str>, Usage>,
     node: &str,
 ) {
-    let Some(facts) = nodes.get(node) else {
+    let (Some(facts), Some(info)) = (nodes.get(node), snapshot.instance_mut(node)) else {
         return;
     };
-    if let Some(info) = snapshot.instance_mut(node) {
-        *info = with_usage(&facts.base, usage.get(node));
+    let usage = usage.get(node);
+    info.remaining = facts
+        .base
+        .registered
+        .saturating_sub(&usage.map(|u| u.used).unwrap_or_default());
+    let pod_ports = usage.map_or(0, |u| u.ports.len());
+    if pod_ports > 0 || info.ports_in_use != facts.base.ports_in_use {
+        info.ports_in_use.clone_from(&facts.base.ports_in_use);
+        for port in usage.iter().flat_map(|u| u.ports.keys()) {
+            info.ports_in_use.insert(*port);
+        }
     }
 }
 
