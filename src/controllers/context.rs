@@ -21,9 +21,9 @@ use crate::slim_pod::SlimPod;
 pub struct Stores {
     pub task_definitions: Store<TaskDefinition>,
     pub revisions: Store<ControllerRevision>,
-    /// Every Pod in the cluster as `SlimPod` (src/slim_pod.rs): only what the operator reads.
-    pub pods: Store<SlimPod>,
-    pub pods_by_owner: Arc<super::cache::OwnerIndex<SlimPod>>,
+    /// Every Pod in the cluster as `SlimPod` (src/slim_pod.rs): only what the operator reads,
+    /// indexed by controller owner.
+    pub pods: Arc<super::cache::PodCache>,
     /// Each cluster's placement snapshot, kept current from the Pod and Node watches.
     pub live: Arc<super::cache::LiveFeed>,
     pub nodes: Store<Node>,
@@ -105,7 +105,7 @@ impl Context {
 
     /// The Pods in `namespace` whose controller is the object with `uid`, from the cache.
     pub fn owned_pods(&self, namespace: &str, uid: &str) -> Vec<Arc<SlimPod>> {
-        self.stores.pods_by_owner.owned(namespace, uid)
+        self.stores.pods.owned(namespace, uid)
     }
 
     /// Every registered revision in `namespace`, from the shared cache.

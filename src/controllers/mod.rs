@@ -31,8 +31,7 @@ use crate::labels::{CLUSTER_LABEL, MANAGED_BY, MANAGED_BY_LABEL};
 use crate::operations::http::{Health, Phase, StoresSlot};
 use crate::operations::leader::{Deadline, LeaderElector};
 use crate::operations::{Shutdown, ShutdownTrigger};
-use crate::slim_pod::SlimPod;
-use cache::{SharedWatch, keep_all};
+use cache::{PodWatch, SharedWatch, keep_all};
 
 /// Runs every controller until the process is stopped.
 pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
@@ -42,8 +41,7 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     let ops = Operations::start(&config, trigger, &shutdown).await?;
     let mut task_definitions = SharedWatch::<TaskDefinition>::new();
     let mut revisions = SharedWatch::<ControllerRevision>::new();
-    let mut pods = SharedWatch::<SlimPod>::new();
-    let pods_by_owner = pods.indexed_by_owner();
+    let mut pods = PodWatch::new();
     let mut nodes = SharedWatch::<Node>::new();
     let live = Arc::new(cache::LiveFeed::default());
     let feed = live.clone();
@@ -84,15 +82,11 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
         keep_all,
     );
     // Every pod: placement subtracts the requests of everyone's pods on a container instance.
-    pods.spawn(
-        Api::all(client.clone()),
-        watcher::Config::default(),
-        SlimPod::trim,
-    );
+    pods.spawn(Api::all(client.clone()), watcher::Config::default());
     nodes.spawn(
         Api::all(client.clone()),
         watcher::Config::default().labels(CLUSTER_LABEL),
-        keep_all,
+        cache::trim_node,
     );
     clusters.spawn(
         Api::all(client.clone()),
@@ -113,8 +107,7 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     let stores = Stores {
         task_definitions: task_definitions.store.clone(),
         revisions: revisions.store.clone(),
-        pods: pods.store.clone(),
-        pods_by_owner,
+        pods: pods.cache.clone(),
         live,
         nodes: nodes.store.clone(),
         clusters: clusters.store.clone(),

@@ -8,16 +8,14 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Spacing per Pod a round reads: a service in a cluster of 10,000 Pods reconciles at most
-/// every 0.3 s while events keep coming; in one of 100 Pods every 3 ms.
+/// Spacing per Pod a round reads: a service of 10,000 tasks reconciles at most every 0.3 s
+/// while events keep coming; one of 100 every 3 ms.
 const PER_POD: Duration = Duration::from_micros(30);
 /// The longest spacing, whatever the size.
 const MAX_SPACING: Duration = Duration::from_secs(1);
 
-/// How long a service whose round reads `pods` Pods waits between reconciles. Two services
-/// of 5,000 tasks each read all 10,000 for placement: spaced by their own size (0.15 s) they
-/// took most of a core between them while 1,000 of their Pods were being deleted, and slowed
-/// the deletes themselves by ~2 s (ecs-bench restore, N=10000, perf: snapshot 41%).
+/// How long a service whose round reads `pods` Pods (its own tasks; placement works on the
+/// cluster's live snapshot, not on every Pod) waits between reconciles.
 pub fn round_spacing(pods: usize) -> Duration {
     PER_POD
         .saturating_mul(u32::try_from(pods).unwrap_or(u32::MAX))

@@ -1,9 +1,11 @@
 //! The operator's caches: one watch per resource type, shared by every controller, with a
-//! reflector store for reads, an owner index for Pods, and a fan-out of every changed
-//! object to each subscribed controller.
+//! reflector store for reads (Pods: `PodCache`, with an index by owner), and a fan-out of
+//! every changed object to each subscribed controller.
 
+mod fanout;
 mod live_feed;
-mod owner_index;
+mod node_trim;
+mod pod_cache;
 
 use futures::{Stream, StreamExt, future};
 use kube::runtime::reflector::{self, Store};
@@ -11,30 +13,26 @@ use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Resource};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 pub use live_feed::LiveFeed;
-pub use owner_index::OwnerIndex;
+pub use node_trim::trim_node;
+pub use pod_cache::PodCache;
+pub(crate) use pod_cache::PodWatch;
 
 use super::backoff;
-use crate::operations::metrics::QueueDepth;
+use fanout::Fanout;
 
-/// One watch, shared by every controller.
-///
-/// kube's own shared streams (`reflect_shared` + `ReflectHandle`) stall a subscriber when
-/// an object is deleted before the subscriber reads its event (the handle then returns
-/// Pending without a wake-up) and, once its buffer is full, the whole watch. This fan-out
-/// forwards the objects themselves, deleted ones included, over unbounded channels — one
-/// `Arc` per event shared by every subscriber, not a copy each.
+/// One watch, shared by every controller: a reflector store, state that follows it, and the
+/// controllers' triggers (see `Fanout`).
 pub(crate) struct SharedWatch<K: Resource<DynamicType = ()> + Clone + 'static> {
     pub store: Store<K>,
     writer: Option<reflector::store::Writer<K>>,
-    subscribers: Vec<(mpsc::UnboundedSender<Arc<K>>, QueueDepth)>,
+    fanout: Fanout<K>,
     /// Derived state kept beside the store, updated from the same events (after the store).
     followers: Vec<Follower<K>>,
 }
 
-type Follower<K> = Box<dyn Fn(&watcher::Event<K>) + Send + Sync>;
+pub(crate) type Follower<K> = Box<dyn Fn(&watcher::Event<K>) + Send + Sync>;
 
 impl<K> SharedWatch<K>
 where
@@ -51,17 +49,9 @@ where
         Self {
             store,
             writer: Some(writer),
-            subscribers: Vec::new(),
+            fanout: Fanout::default(),
             followers: Vec::new(),
         }
-    }
-
-    /// Keeps an index of the objects by their controller owner (see [`OwnerIndex`]).
-    pub fn indexed_by_owner(&mut self) -> Arc<OwnerIndex<K>> {
-        let index = OwnerIndex::new(self.store.clone());
-        let follower = index.clone();
-        self.follow(move |event| follower.apply(event));
-        index
     }
 
     /// Calls `f` with every watch event, after the store has applied it.
@@ -69,26 +59,18 @@ where
         self.followers.push(Box::new(f));
     }
 
-    /// A trigger stream for one controller. Objects forwarded and not yet taken count in
-    /// the controller's `ecs_operator_workqueue_depth`.
+    /// A trigger stream for one controller (see `Fanout`).
     pub fn subscribe(
         &mut self,
         controller: &'static str,
     ) -> impl Stream<Item = Arc<K>> + Send + 'static {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let depth = QueueDepth::of(controller);
-        self.subscribers.push((tx, depth.clone()));
-        futures::stream::unfold((rx, depth), |(mut rx, depth)| async move {
-            let obj = rx.recv().await?;
-            depth.taken();
-            Some((obj, (rx, depth)))
-        })
+        self.fanout.subscribe(controller)
     }
 
     /// Spawns the watch; `trim` runs on every object before it is cached (memory).
     pub fn spawn(&mut self, api: Api<K>, config: watcher::Config, trim: fn(&mut K)) {
         let writer = self.writer.take().expect("spawned once");
-        let subscribers = std::mem::take(&mut self.subscribers);
+        let fanout = std::mem::take(&mut self.fanout);
         let followers = std::mem::take(&mut self.followers);
         let stream = watcher(api, config)
             .backoff(backoff::WatchBackoff::default())
@@ -107,12 +89,7 @@ where
                         | watcher::Event::InitApply(obj)
                         | watcher::Event::Delete(obj) = event
                         {
-                            let obj = Arc::new(obj);
-                            for (tx, depth) in &subscribers {
-                                if tx.send(obj.clone()).is_ok() {
-                                    depth.pushed();
-                                }
-                            }
+                            fanout.send(Arc::new(obj));
                         }
                     }
                     Err(e) => {

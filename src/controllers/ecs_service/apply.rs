@@ -308,10 +308,11 @@ pub fn on_cluster<R>(
         .iter()
         .map(|t| t.pod.as_ref())
         .filter(|p| {
-            ctx.stores
+            let meta = &p.metadata;
+            let (namespace, name) = (meta.namespace.as_deref(), meta.name.as_deref());
+            !ctx.stores
                 .pods
-                .get(&kube::runtime::reflector::ObjectRef::from_obj(*p))
-                .is_none()
+                .contains(namespace.unwrap_or_default(), name.unwrap_or_default())
         })
         .filter_map(existing_task)
         .collect();

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::{Api, PostParams};
-use kube::runtime::reflector::ObjectRef;
 use kube::{Resource, ResourceExt};
 
 use super::Error;
@@ -174,10 +173,7 @@ async fn create_slow_start(
     let out = send_windowed(placements, first, CREATE_CONCURRENCY, |placement| {
         sent += 1;
         if sent.is_multiple_of(PRUNE_EVERY) {
-            let seen = |name: &str| {
-                let key = ObjectRef::<SlimPod>::new(name).within(&factory.namespace);
-                ctx.stores.pods.get(&key).is_some()
-            };
+            let seen = |name: &str| ctx.stores.pods.contains(&factory.namespace, name);
             ctx.expectations.observed(owner_uid, seen);
         }
         let pod = factory.build(placement);

@@ -162,9 +162,9 @@ async fn reconcile(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     let uid = svc.uid().unwrap_or_default();
     let key = format!("ecsservice/{uid}");
     if svc.metadata.deletion_timestamp.is_none() {
-        // A round places against a snapshot of every cached Pod, whoever owns it: that, not
-        // the service's own size, is what a round costs.
-        let read = ctx.stores.pods.len();
+        // A round reads the service's own tasks; placement works on the cluster's live
+        // snapshot (kept current by the watches), not on every cached Pod.
+        let read = ctx.stores.pods.count(&uid);
         if let Some(wait) = ctx.pacing.hold(&key, pacing::round_spacing(read)) {
             return Ok(Action::requeue(wait));
         }
