@@ -171,6 +171,36 @@ impl SlimPod {
         if self.metadata.annotations.is_some() {
             self.annotations = Tags::ours(self.metadata.annotations.take());
         }
+        self.shrink();
+    }
+
+    /// Gives back the spare capacity deserialization leaves: a JSON array carries no length,
+    /// so a one-element list is read into a Vec with room for four (a cached Pod's container,
+    /// status and owner lists held ~1 KB of it; heaptrack, 10,000 Pods: 20 MB against 11 MB
+    /// for the same Pods copied).
+    fn shrink(&mut self) {
+        let meta = &mut self.metadata;
+        meta.owner_references
+            .iter_mut()
+            .for_each(Vec::shrink_to_fit);
+        meta.finalizers.iter_mut().for_each(Vec::shrink_to_fit);
+        if let Some(spec) = self.spec.as_mut() {
+            spec.containers.shrink_to_fit();
+            spec.init_containers.iter_mut().for_each(Vec::shrink_to_fit);
+            for c in spec
+                .containers
+                .iter_mut()
+                .chain(spec.init_containers.iter_mut().flatten())
+            {
+                c.ports.iter_mut().for_each(Vec::shrink_to_fit);
+            }
+        }
+        if let Some(status) = self.status.as_mut() {
+            status
+                .container_statuses
+                .iter_mut()
+                .for_each(Vec::shrink_to_fit);
+        }
     }
 }
 
@@ -332,6 +362,26 @@ mod tests {
         let from_json: SlimPod = serde_json::from_value(full_pod_json()).unwrap();
         let pod: Pod = serde_json::from_value(full_pod_json()).unwrap();
         assert_eq!(from_json, SlimPod::from(pod));
+    }
+
+    #[test]
+    fn a_deserialized_pod_keeps_no_spare_capacity() {
+        // From text, as the watch reads it (a `Value` knows its arrays' lengths).
+        let pod: SlimPod = serde_json::from_str(&full_pod_json().to_string()).unwrap();
+        let spec = pod.spec.as_ref().unwrap();
+        let owners = pod.metadata.owner_references.as_ref().unwrap();
+        let statuses = pod
+            .status
+            .as_ref()
+            .unwrap()
+            .container_statuses
+            .as_ref()
+            .unwrap();
+        let ports = spec.containers[0].ports.as_ref().unwrap();
+        assert_eq!(spec.containers.capacity(), spec.containers.len());
+        assert_eq!(owners.capacity(), owners.len());
+        assert_eq!(statuses.capacity(), statuses.len());
+        assert_eq!(ports.capacity(), ports.len());
     }
 
     #[test]
