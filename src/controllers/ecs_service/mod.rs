@@ -162,10 +162,9 @@ async fn reconcile(svc: Arc<EcsService>, ctx: Ctx) -> Result<Action, Error> {
     let uid = svc.uid().unwrap_or_default();
     let key = format!("ecsservice/{uid}");
     if svc.metadata.deletion_timestamp.is_none() {
-        // A round reads the service's own tasks; placement works on the cluster's live
-        // snapshot (kept current by the watches), not on every cached Pod.
-        let read = ctx.stores.pods.count(&uid);
-        if let Some(wait) = ctx.pacing.hold(&key, pacing::round_spacing(read)) {
+        // Spaced by the size of the whole cluster, not the service's (see round_spacing).
+        let pods = ctx.stores.pods.len();
+        if let Some(wait) = ctx.pacing.hold(&key, pacing::round_spacing(pods)) {
             return Ok(Action::requeue(wait));
         }
     } else {
