@@ -146,13 +146,6 @@ impl PodCache {
             .map(|_| ())
     }
 
-    pub fn get(&self, namespace: &str, name: &str) -> Option<Arc<SlimPod>> {
-        self.read()
-            .pods
-            .get(format!("{namespace}/{name}").as_str())
-            .cloned()
-    }
-
     pub fn contains(&self, namespace: &str, name: &str) -> bool {
         self.read()
             .pods
@@ -303,7 +296,7 @@ mod tests {
         assert_eq!(names(cache.owned("ns", "u2")), ["b"]);
         assert!(cache.owned("other", "u1").is_empty());
         assert_eq!((cache.count("u1"), cache.len()), (2, 4));
-        assert!(cache.contains("ns", "d") && cache.get("ns", "e").is_none());
+        assert!(cache.contains("ns", "d") && !cache.contains("ns", "e"));
     }
 
     #[test]
