@@ -83,9 +83,14 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     );
     // Every pod: placement subtracts the requests of everyone's pods on a container instance.
     pods.spawn(Api::all(client.clone()), watcher::Config::default());
+    // Listed 100 at a time: a page is read whole and deserialized into full Nodes before
+    // they are trimmed; at the default 500, listing 1,000 nodes was most of the operator's
+    // peak heap in a small cluster (17 MB at N=100, M=1000, heaptrack).
     nodes.spawn(
         Api::all(client.clone()),
-        watcher::Config::default().labels(CLUSTER_LABEL),
+        watcher::Config::default()
+            .labels(CLUSTER_LABEL)
+            .page_size(100),
         cache::trim_node,
     );
     clusters.spawn(
