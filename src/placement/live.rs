@@ -335,12 +335,7 @@ impl LiveClusters {
 /// `base` with what the node's Pods hold subtracted.
 fn with_usage(base: &ContainerInstance, usage: Option<&Usage>) -> ContainerInstance {
     let mut info = base.clone();
-    if let Some(usage) = usage {
-        info.remaining = info.registered.saturating_sub(&usage.used);
-        for port in usage.ports.keys() {
-            info.ports_in_use.insert(*port);
-        }
-    }
+    set_usage(&mut info, base, usage);
     info
 }
 
@@ -352,17 +347,18 @@ fn refresh_instance(
     usage: &HashMap<Arc<str>, Usage>,
     node: &str,
 ) {
-    let (Some(facts), Some(info)) = (nodes.get(node), snapshot.instance_mut(node)) else {
-        return;
-    };
-    let usage = usage.get(node);
-    info.remaining = facts
-        .base
+    if let (Some(facts), Some(info)) = (nodes.get(node), snapshot.instance_mut(node)) {
+        set_usage(info, &facts.base, usage.get(node));
+    }
+}
+
+fn set_usage(info: &mut ContainerInstance, base: &ContainerInstance, usage: Option<&Usage>) {
+    info.remaining = base
         .registered
         .saturating_sub(&usage.map(|u| u.used).unwrap_or_default());
     let pod_ports = usage.map_or(0, |u| u.ports.len());
-    if pod_ports > 0 || info.ports_in_use != facts.base.ports_in_use {
-        info.ports_in_use.clone_from(&facts.base.ports_in_use);
+    if pod_ports > 0 || info.ports_in_use != base.ports_in_use {
+        info.ports_in_use.clone_from(&base.ports_in_use);
         for port in usage.iter().flat_map(|u| u.ports.keys()) {
             info.ports_in_use.insert(*port);
         }
