@@ -12,6 +12,8 @@ pub mod operations;
 pub mod placement;
 pub mod registry;
 pub mod rollout;
+pub mod slim_node;
 pub mod slim_pod;
 pub mod tasks;
 pub mod translate;
+mod wire_meta;

@@ -27,14 +27,15 @@ use serde::Deserialize;
 
 use crate::interned::intern;
 use crate::labels::KEY_PREFIX;
+use crate::wire_meta::WireMeta;
 
-/// The Pod as the watch delivers it; every `SlimPod` is made from one by `From` (which trims),
-/// so no cached Pod keeps what `trim` drops.
+/// The Pod as the watch delivers it (metadata without managed fields); every `SlimPod` is made
+/// from one by `From` (which trims), so no cached Pod keeps what `trim` drops.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct WirePod {
     #[serde(default)]
-    metadata: ObjectMeta,
+    metadata: WireMeta,
     spec: Option<SlimPodSpec>,
     status: Option<SlimPodStatus>,
 }
@@ -146,6 +147,21 @@ impl SlimPod {
             .filter(|v| !v.is_empty())
     }
 
+    fn trimmed(
+        metadata: ObjectMeta,
+        spec: Option<SlimPodSpec>,
+        status: Option<SlimPodStatus>,
+    ) -> SlimPod {
+        let mut slim = SlimPod {
+            metadata,
+            spec,
+            status,
+            ..SlimPod::default()
+        };
+        slim.trim();
+        slim
+    }
+
     /// Drops what the cache does not keep: the metadata it does not read (labels and
     /// annotations move to the interned `Tags`), and the containers' resource maps once
     /// folded into `requests`. Every conversion calls it; calling it again changes nothing.
@@ -206,14 +222,7 @@ impl SlimPod {
 
 impl From<WirePod> for SlimPod {
     fn from(wire: WirePod) -> Self {
-        let mut slim = SlimPod {
-            metadata: wire.metadata,
-            spec: wire.spec,
-            status: wire.status,
-            ..SlimPod::default()
-        };
-        slim.trim();
-        slim
+        SlimPod::trimmed(wire.metadata.into(), wire.spec, wire.status)
     }
 }
 
@@ -243,11 +252,11 @@ impl Resource for SlimPod {
 
 impl From<Pod> for SlimPod {
     fn from(pod: Pod) -> Self {
-        SlimPod::from(WirePod {
-            metadata: pod.metadata,
-            spec: pod.spec.map(SlimPodSpec::from),
-            status: pod.status.map(SlimPodStatus::from),
-        })
+        SlimPod::trimmed(
+            pod.metadata,
+            pod.spec.map(SlimPodSpec::from),
+            pod.status.map(SlimPodStatus::from),
+        )
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use k8s_openapi::api::core::v1::Node;
+use crate::slim_node::SlimNode;
 
 use crate::slim_pod::SlimPod;
 use kube::api::{Api, ListParams};
@@ -47,7 +47,7 @@ pub fn run(args: InstancesArgs) -> ExitCode {
 async fn describe(args: &InstancesArgs) -> anyhow::Result<String> {
     let client = kube::Client::try_default().await?;
     let selector = format!("{CLUSTER_LABEL}={}", args.cluster);
-    let nodes = Api::<Node>::all(client.clone())
+    let nodes = Api::<SlimNode>::all(client.clone())
         .list(&ListParams::default().labels(&selector))
         .await?
         .items;

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::slim_node::SlimNode;
 use k8s_openapi::api::apps::v1::ControllerRevision;
-use k8s_openapi::api::core::v1::Node;
 use kube::Client;
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use kube::runtime::reflector::Store;
@@ -26,7 +26,7 @@ pub struct Stores {
     pub pods: Arc<super::cache::PodCache>,
     /// Each cluster's placement snapshot, kept current from the Pod and Node watches.
     pub live: Arc<super::cache::LiveFeed>,
-    pub nodes: Store<Node>,
+    pub nodes: Store<SlimNode>,
     pub clusters: Store<EcsCluster>,
     pub services: Store<crate::api::EcsService>,
 }

@@ -19,7 +19,6 @@ use std::sync::Arc;
 
 use futures::future;
 use k8s_openapi::api::apps::v1::ControllerRevision;
-use k8s_openapi::api::core::v1::Node;
 use kube::runtime::watcher;
 use kube::{Api, Client};
 
@@ -42,7 +41,7 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     let mut task_definitions = SharedWatch::<TaskDefinition>::new();
     let mut revisions = SharedWatch::<ControllerRevision>::new();
     let mut pods = PodWatch::new();
-    let mut nodes = SharedWatch::<Node>::new();
+    let mut nodes = SharedWatch::<crate::slim_node::SlimNode>::new();
     let live = Arc::new(cache::LiveFeed::default());
     let feed = live.clone();
     pods.follow(move |event| feed.pod_event(event));
@@ -83,15 +82,15 @@ pub async fn run(client: Client, config: OperatorConfig) -> anyhow::Result<()> {
     );
     // Every pod: placement subtracts the requests of everyone's pods on a container instance.
     pods.spawn(Api::all(client.clone()), watcher::Config::default());
-    // Listed 100 at a time: a page is read whole and deserialized into full Nodes before
-    // they are trimmed; at the default 500, listing 1,000 nodes was most of the operator's
-    // peak heap in a small cluster (17 MB at N=100, M=1000, heaptrack).
+    // Listed 100 at a time: a page is read whole as text before it is deserialized; at the
+    // default 500 (then into full Nodes), listing 1,000 nodes was most of the operator's peak
+    // heap in a small cluster (17 MB at N=100, M=1000, heaptrack).
     nodes.spawn(
         Api::all(client.clone()),
         watcher::Config::default()
             .labels(CLUSTER_LABEL)
             .page_size(100),
-        cache::trim_node,
+        keep_all,
     );
     clusters.spawn(
         Api::all(client.clone()),

@@ -17,8 +17,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::Node;
-
+use crate::slim_node::SlimNode;
 use crate::slim_pod::{SlimContainer, SlimPod};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -56,7 +55,7 @@ impl Default for AdapterOptions {
 }
 
 /// Whether the node is a container instance of the cluster `cluster_name`.
-pub fn is_container_instance(node: &Node, cluster_name: &str) -> bool {
+pub fn is_container_instance(node: &SlimNode, cluster_name: &str) -> bool {
     node.metadata
         .labels
         .as_ref()
@@ -68,11 +67,11 @@ pub fn is_container_instance(node: &Node, cluster_name: &str) -> bool {
 /// are ignored; the inputs may be whole caches.
 pub fn snapshot_from_cluster<'a>(
     cluster_name: &str,
-    nodes: impl IntoIterator<Item = &'a Node>,
+    nodes: impl IntoIterator<Item = &'a SlimNode>,
     pods: impl IntoIterator<Item = &'a SlimPod>,
     options: &AdapterOptions,
 ) -> Snapshot {
-    let nodes: Vec<&Node> = nodes
+    let nodes: Vec<&SlimNode> = nodes
         .into_iter()
         .filter(|n| is_container_instance(n, cluster_name))
         .collect();
@@ -111,7 +110,7 @@ pub fn snapshot_from_cluster<'a>(
 
 /// One node as a container instance; `pods` are the non-terminal pods bound to it.
 pub fn container_instance(
-    node: &Node,
+    node: &SlimNode,
     pods: &[&SlimPod],
     options: &AdapterOptions,
 ) -> ContainerInstance {
@@ -129,7 +128,7 @@ pub fn container_instance(
 
 /// The node as a container instance of its cluster, before any Pod (the live snapshot adds
 /// the Pods itself); `None` for a node that is not a container instance.
-pub fn node_facts(node: &Node, options: &AdapterOptions) -> Option<NodeFacts> {
+pub fn node_facts(node: &SlimNode, options: &AdapterOptions) -> Option<NodeFacts> {
     let cluster = node.metadata.labels.as_ref()?.get(CLUSTER_LABEL)?;
     Some(NodeFacts {
         cluster: crate::interned::intern(cluster),
@@ -139,7 +138,7 @@ pub fn node_facts(node: &Node, options: &AdapterOptions) -> Option<NodeFacts> {
 
 /// The node as a container instance with nothing on it: `remaining` = registered, only the
 /// agent-reserved ports taken.
-fn instance_base(node: &Node, options: &AdapterOptions) -> ContainerInstance {
+fn instance_base(node: &SlimNode, options: &AdapterOptions) -> ContainerInstance {
     let labels = node.metadata.labels.clone().unwrap_or_default();
     let status = node.status.as_ref();
     let allocatable = status
@@ -159,18 +158,11 @@ fn instance_base(node: &Node, options: &AdapterOptions) -> ContainerInstance {
     for p in &options.reserved_udp_ports {
         ports.insert(HostPort::udp(*p));
     }
-    let cordoned = node
-        .spec
-        .as_ref()
-        .and_then(|s| s.unschedulable)
-        .unwrap_or(false);
+    let cordoned = node.is_cordoned();
     let draining_label = labels
         .get(INSTANCE_STATUS_LABEL)
         .is_some_and(|v| v.eq_ignore_ascii_case(DRAINING));
-    let ready = status
-        .and_then(|s| s.conditions.as_ref())
-        .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
-        .is_some_and(|c| c.status == "True");
+    let ready = node.is_ready();
     ContainerInstance {
         id: node.metadata.name.clone().unwrap_or_default(),
         ec2_instance_id: node

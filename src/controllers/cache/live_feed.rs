@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use k8s_openapi::api::core::v1::Node;
+use crate::slim_node::SlimNode;
 use kube::ResourceExt;
 use kube::runtime::watcher;
 
@@ -47,7 +47,7 @@ impl LiveFeed {
     }
 
     /// Follows one Node watch event (the watch selects container instances by label).
-    pub fn node_event(&self, event: &watcher::Event<Node>) {
+    pub fn node_event(&self, event: &watcher::Event<SlimNode>) {
         match event {
             watcher::Event::Apply(node) => {
                 let facts = node_facts(node, &self.options);

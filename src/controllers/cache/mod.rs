@@ -4,7 +4,6 @@
 
 mod fanout;
 mod live_feed;
-mod node_trim;
 mod pod_cache;
 
 use futures::{Stream, StreamExt, future};
@@ -15,7 +14,6 @@ use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
 pub use live_feed::LiveFeed;
-pub use node_trim::trim_node;
 pub use pod_cache::PodCache;
 pub(crate) use pod_cache::PodWatch;
 

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::slim_node::SlimNode;
 use futures::{Stream, StreamExt};
-use k8s_openapi::api::core::v1::Node;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::ResourceExt;
 use kube::api::{Api, Patch, PatchParams};
@@ -61,7 +61,7 @@ pub async fn controller<C, N, P, S>(
     triggers: Triggers<C, N, P, S>,
 ) where
     C: Stream<Item = Arc<EcsCluster>> + Send + 'static,
-    N: Stream<Item = Arc<Node>> + Send + 'static,
+    N: Stream<Item = Arc<SlimNode>> + Send + 'static,
     P: Stream<Item = Arc<SlimPod>> + Send + 'static,
     S: Stream<Item = Arc<EcsService>> + Send + 'static,
 {
@@ -76,7 +76,7 @@ pub async fn controller<C, N, P, S>(
             .collect()
     };
     Controller::for_shared_stream(triggers.clusters, store)
-        .watches_shared_stream(triggers.nodes, move |n: Arc<Node>| {
+        .watches_shared_stream(triggers.nodes, move |n: Arc<SlimNode>| {
             by_name(&for_nodes, n.labels().get(CLUSTER_LABEL).cloned())
         })
         .watches_shared_stream(triggers.pods, move |p: Arc<SlimPod>| {
@@ -198,7 +198,7 @@ async fn report(cluster: Arc<EcsCluster>, ctx: Ctx) -> Result<Action, Error> {
     let name = cluster_name_of(&cluster);
     let label = label_value(&name);
     let nodes = ctx.stores.nodes.state();
-    let instances: Vec<&Node> = nodes
+    let instances: Vec<&SlimNode> = nodes
         .iter()
         .map(|n| n.as_ref())
         .filter(|n| n.labels().get(CLUSTER_LABEL) == Some(&name))

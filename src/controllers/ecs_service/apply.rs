@@ -160,7 +160,7 @@ pub async fn apply(
 /// Live tasks per capacity provider (the label of the node each runs on).
 fn per_provider(
     tasks: &[TaskView],
-    nodes: &[std::sync::Arc<k8s_openapi::api::core::v1::Node>],
+    nodes: &[std::sync::Arc<crate::slim_node::SlimNode>],
 ) -> Vec<(String, u32)> {
     let mut counts: BTreeMap<String, u32> = BTreeMap::new();
     for t in tasks.iter().filter(|t| t.obs.is_live()) {

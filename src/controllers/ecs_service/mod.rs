@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use k8s_openapi::api::apps::v1::ControllerRevision;
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::Api;
 use kube::ResourceExt;
@@ -39,6 +39,7 @@ use super::{Ctx, log_result, pacing};
 use crate::api::EcsService;
 use crate::labels::{SERVICE_LABEL, label_value};
 use crate::rollout::deployments;
+use crate::slim_node::SlimNode;
 use crate::slim_pod::SlimPod;
 
 /// Re-check periodically even without events (safety net for missed triggers and for
@@ -59,7 +60,7 @@ pub async fn controller<S, P, N, R>(
 ) where
     S: Stream<Item = Arc<EcsService>> + Send + 'static,
     P: Stream<Item = Arc<SlimPod>> + Send + 'static,
-    N: Stream<Item = Arc<Node>> + Send + 'static,
+    N: Stream<Item = Arc<SlimNode>> + Send + 'static,
     R: Stream<Item = Arc<ControllerRevision>> + Send + 'static,
 {
     let by_namespace = services.clone();
@@ -71,7 +72,7 @@ pub async fn controller<S, P, N, R>(
         // A container instance that appears, goes, drains, changes attributes or agent
         // state may unblock or move tasks of the services of its cluster. Heartbeat-only
         // updates change nothing placement sees and trigger nothing.
-        .watches_shared_stream(triggers.nodes, move |node: Arc<Node>| {
+        .watches_shared_stream(triggers.nodes, move |node: Arc<SlimNode>| {
             let fingerprint = node_fingerprint(&node);
             let name = node.name_any();
             let changed = {
@@ -124,7 +125,7 @@ pub async fn controller<S, P, N, R>(
 }
 
 /// What of a Node matters to placement: labels, drain state, readiness, allocatable.
-fn node_fingerprint(node: &Node) -> u64 {
+fn node_fingerprint(node: &SlimNode) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     node.metadata.labels.hash(&mut h);
@@ -142,13 +143,7 @@ fn node_fingerprint(node: &Node) -> u64 {
                     .collect::<Vec<_>>()
             })
             .hash(&mut h);
-        let ready = status
-            .conditions
-            .iter()
-            .flatten()
-            .find(|c| c.type_ == "Ready")
-            .map(|c| c.status.clone());
-        ready.hash(&mut h);
+        status.ready.as_ref().map(|c| &c.status).hash(&mut h);
     }
     h.finish()
 }

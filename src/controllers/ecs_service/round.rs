@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use k8s_openapi::api::core::v1::Node;
+use crate::slim_node::SlimNode;
 use kube::ResourceExt;
 
 use super::Error;
@@ -162,17 +162,17 @@ fn zone_counts(
     tasks: &[TaskView],
     deployment: &str,
     cluster: &str,
-    nodes: &[std::sync::Arc<Node>],
+    nodes: &[std::sync::Arc<SlimNode>],
 ) -> BTreeMap<String, u32> {
-    let zone_of = |n: &Node| n.labels().get(ZONE_LABEL).cloned();
+    let zone_of = |n: &SlimNode| n.labels().get(ZONE_LABEL).cloned();
     let mut counts: BTreeMap<String, u32> = nodes
         .iter()
         .filter(|n| n.labels().get(CLUSTER_LABEL).map(String::as_str) == Some(cluster))
-        .filter(|n| !node_is_draining(n) && is_ready(n))
+        .filter(|n| !node_is_draining(n) && n.is_ready())
         .filter_map(|n| zone_of(n))
         .map(|z| (z, 0))
         .collect();
-    let by_name: HashMap<String, &Node> =
+    let by_name: HashMap<String, &SlimNode> =
         nodes.iter().map(|n| (n.name_any(), n.as_ref())).collect();
     for t in tasks {
         let live = matches!(t.info.class, TaskClass::Running(_) | TaskClass::Pending);
@@ -187,14 +187,6 @@ fn zone_counts(
         }
     }
     counts
-}
-
-fn is_ready(node: &Node) -> bool {
-    node.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
-        .is_some_and(|c| c.status == "True")
 }
 
 /// The zone with the fewest tasks when the spread is off by more than one.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::Node;
+use crate::slim_node::SlimNode;
 use k8s_openapi::jiff::Timestamp;
 use kube::ResourceExt;
 
@@ -26,23 +26,14 @@ pub struct TaskView {
     pub wake_in: Option<i64>,
 }
 
-pub fn node_is_draining(node: &Node) -> bool {
-    node.spec
-        .as_ref()
-        .and_then(|s| s.unschedulable)
-        .unwrap_or(false)
+pub fn node_is_draining(node: &SlimNode) -> bool {
+    node.is_cordoned()
         || node.labels().get(INSTANCE_STATUS_LABEL).map(String::as_str) == Some(DRAINING)
 }
 
 /// Seconds the node has been NotReady, if it is.
-fn not_ready_for(node: &Node, now: Timestamp) -> Option<i64> {
-    let ready = node
-        .status
-        .as_ref()?
-        .conditions
-        .as_ref()?
-        .iter()
-        .find(|c| c.type_ == "Ready")?;
+fn not_ready_for(node: &SlimNode, now: Timestamp) -> Option<i64> {
+    let ready = node.ready()?;
     if ready.status == "True" {
         return None;
     }
@@ -65,7 +56,7 @@ pub struct NodeFacts {
 
 /// The facts of every node, by name.
 pub fn node_facts<'a>(
-    nodes: impl IntoIterator<Item = &'a Node>,
+    nodes: impl IntoIterator<Item = &'a SlimNode>,
     now: Timestamp,
 ) -> HashMap<&'a str, NodeFacts> {
     nodes

@@ -5,7 +5,7 @@ use serde_json::json;
 use super::*;
 use crate::placement::{FailureReason, PlacementRequest};
 
-fn node(name: &str, extra: serde_json::Value) -> Node {
+fn node(name: &str, extra: serde_json::Value) -> SlimNode {
     let mut base = json!({
         "metadata": {
             "name": name,
