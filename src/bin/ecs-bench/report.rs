@@ -68,6 +68,9 @@ pub struct Summary {
     pub restore: Vec<f64>,
     /// How long the deletions of the restore took (see arms::Restore::deletes_s).
     pub restore_deletes: Vec<f64>,
+    /// From the last delete answered to the last replacement bound, per run (0 when every
+    /// replacement was bound before the deletes were all answered).
+    pub restore_after_deletes: Vec<f64>,
     pub concurrency: Option<usize>,
 }
 
@@ -111,6 +114,13 @@ pub fn summarize(runs: &[RunResult]) -> BTreeMap<(usize, usize, Arm), Summary> {
                 restore_deletes: rs
                     .iter()
                     .filter_map(|r| r.restore.as_ref()?.deletes_s)
+                    .collect(),
+                restore_after_deletes: rs
+                    .iter()
+                    .filter_map(|r| {
+                        let x = r.restore.as_ref()?;
+                        Some((x.bound_s? - x.deletes_s?).max(0.0))
+                    })
                     .collect(),
                 concurrency: rs.iter().find_map(|r| r.concurrency),
             };
@@ -342,21 +352,30 @@ fn goals(sums: &BTreeMap<(usize, usize, Arm), Summary>) -> String {
                 Some(rss <= 64.0),
             );
         }
-        if let (Some(rest), Some(rr)) = (o.and_then(|s| median(s.restore.clone())), rate(r)) {
+        // The budget is R's time to create the 10% again: it starts once they are deleted.
+        // Deleting them is not instantaneous (the harness's 1,000 deletes take 3.7–5 s at
+        // N=10000, R's own restore included), so the goal is judged on the time after the last
+        // delete was answered; the time from the first delete is shown beside R's.
+        if let (Some(after), Some(rr)) = (
+            o.and_then(|s| median(s.restore_after_deletes.clone())),
+            rate(r),
+        ) {
             let budget = 0.1 * n as f64 / rr + 0.5;
+            let from_first = |s: Option<&Summary>| s.and_then(|s| median(s.restore.clone()));
             let deletes = o
                 .and_then(|s| median(s.restore_deletes.clone()))
-                .map_or(String::new(), |d| format!("; its deletes took {d:.2} s"));
-            let raw = r
-                .and_then(|s| median(s.restore.clone()))
-                .map_or(String::new(), |x| {
-                    format!("; R replacing them itself: {x:.2} s")
-                });
+                .map_or(String::new(), |d| format!(", its deletes {d:.2} s"));
+            let raw = from_first(r).map_or(String::new(), |x| {
+                format!("; R replacing them itself: {x:.2} s")
+            });
             row(
-                "O restores 10% ≤ 0.1·N/R + 0.5 s",
+                "O restores 10% ≤ 0.1·N/R + 0.5 s after deletion",
                 cell.clone(),
-                format!("{rest:.2} s (budget {budget:.2} s{deletes}{raw})"),
-                Some(rest <= budget),
+                format!(
+                    "{after:.2} s (budget {budget:.2} s; from the first delete {} s{deletes}{raw})",
+                    opt(from_first(o), 2)
+                ),
+                Some(after <= budget),
             );
         }
     }
