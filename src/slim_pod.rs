@@ -25,19 +25,44 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kube::Resource;
 use serde::Deserialize;
 
-use crate::interned::intern;
-use crate::labels::KEY_PREFIX;
+use crate::interned::{Pair, intern, intern_pairs};
+use crate::placement::kube_adapter::requests_of;
+use crate::labels::{KEY_PREFIX, TASK_ARN_ANNOTATION, TASK_ID_ANNOTATION};
 use crate::wire_meta::WireMeta;
 
-/// The Pod as the watch delivers it (metadata without managed fields); every `SlimPod` is made
-/// from one by `From` (which trims), so no cached Pod keeps what `trim` drops.
+/// The Pod as the watch delivers it (metadata without managed fields, containers with their
+/// resources); every `SlimPod` is made from one by `From`, so no cached Pod keeps what the
+/// conversion folds or drops.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct WirePod {
     #[serde(default)]
     metadata: WireMeta,
-    spec: Option<SlimPodSpec>,
+    spec: Option<WirePodSpec>,
     status: Option<SlimPodStatus>,
+}
+
+/// A Pod spec with what its requests are computed from; the cached `SlimPodSpec` keeps only
+/// the result (`SlimPod::requests`).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WirePodSpec {
+    node_name: Option<String>,
+    #[serde(default)]
+    containers: Vec<WireContainer>,
+    init_containers: Option<Vec<WireContainer>>,
+    host_network: Option<bool>,
+    overhead: Option<BTreeMap<String, Quantity>>,
+    resources: Option<ResourceRequirements>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireContainer {
+    name: String,
+    resources: Option<ResourceRequirements>,
+    ports: Option<Vec<ContainerPort>>,
+    restart_policy: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -47,11 +72,12 @@ pub struct SlimPod {
     pub metadata: ObjectMeta,
     pub spec: Option<SlimPodSpec>,
     pub status: Option<SlimPodStatus>,
-    /// The Pod's effective requests (millicores, bytes), folded by `trim` from the
-    /// containers' resources, which it then drops: placement reads every Pod of the cluster
-    /// at every round, and re-reading the quantity maps was 14% of the operator's CPU while
-    /// it replaced 1,000 tasks of 10,000 (perf); the maps were ~1 KB of each cached Pod.
-    pub requests: Option<(u64, u64)>,
+    /// The Pod's effective requests (millicores, bytes), computed from the containers' and
+    /// the Pod's resources when it is read, which are then dropped: placement reads every Pod
+    /// of the cluster at every round, and re-reading the quantity maps was 14% of the
+    /// operator's CPU while it replaced 1,000 tasks of 10,000 (perf); the maps were ~1 KB of
+    /// each cached Pod, and their empty fields ~170 bytes once dropped.
+    pub requests: (u64, u64),
     /// The labels and annotations under `ecs.operator.dev/`, the only ones the operator
     /// reads. As `BTreeMap`s of `String`s a task Pod's six labels and seven annotations were
     /// 1.7 KB in 27 allocations, 70% of each cached Pod; interned slices are ~0.5 KB in 4.
@@ -59,47 +85,61 @@ pub struct SlimPod {
     annotations: Tags,
 }
 
-/// Keys and values under the operator's prefix, sorted by key, interned.
+/// Keys whose values are one task's own: kept by that Pod alone, neither in a shared list nor
+/// in the string pool (which would hold one entry per task).
+const PER_TASK_KEYS: [&str; 2] = [TASK_ID_ANNOTATION, TASK_ARN_ANNOTATION];
+
+/// Keys and values under the operator's prefix, each part sorted by key. What every task of
+/// a deployment repeats is one shared list: a task Pod's labels and annotations were ~0.5 KB
+/// of interned pairs per Pod (heaptrack, 10,000 Pods: 4.9 MB), nearly all the same.
 #[derive(Clone, Debug, Default, PartialEq)]
-struct Tags(Box<[(Arc<str>, Arc<str>)]>);
+struct Tags {
+    shared: Arc<[Pair]>,
+    own: Box<[Pair]>,
+}
 
 impl Tags {
     fn ours(map: Option<BTreeMap<String, String>>) -> Tags {
-        // A BTreeMap iterates in key order: the slice is sorted for `get`.
-        Tags(
-            map.into_iter()
-                .flatten()
-                .filter(|(k, _)| k.starts_with(KEY_PREFIX))
-                .map(|(k, v)| (intern(&k), intern(&v)))
+        // A BTreeMap iterates in key order: both parts are sorted for `get`.
+        let (own, shared): (Vec<_>, Vec<_>) = map
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| k.starts_with(KEY_PREFIX))
+            .partition(|(k, _)| PER_TASK_KEYS.contains(&k.as_str()));
+        let shared: Vec<Pair> = shared
+            .into_iter()
+            .map(|(k, v)| (intern(&k), intern(&v)))
+            .collect();
+        Tags {
+            shared: intern_pairs(&shared),
+            own: own
+                .into_iter()
+                .map(|(k, v)| (intern(&k), Arc::from(v)))
                 .collect(),
-        )
+        }
     }
 
     fn get(&self, key: &str) -> Option<&Arc<str>> {
-        let at = self.0.binary_search_by(|(k, _)| (**k).cmp(key)).ok()?;
-        Some(&self.0[at].1)
+        let find = |pairs: &'_ [Pair]| pairs.binary_search_by(|(k, _)| (**k).cmp(key)).ok();
+        if let Some(at) = find(&self.shared) {
+            return Some(&self.shared[at].1);
+        }
+        find(&self.own).map(|at| &self.own[at].1)
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SlimPodSpec {
     pub node_name: Option<String>,
-    #[serde(default)]
     pub containers: Vec<SlimContainer>,
     pub init_containers: Option<Vec<SlimContainer>>,
     pub host_network: Option<bool>,
-    pub overhead: Option<BTreeMap<String, Quantity>>,
-    pub resources: Option<ResourceRequirements>,
 }
 
-/// Name, requests (placement), ports (host ports, network bindings), restart policy
-/// (sidecars count toward requests).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+/// Name, ports (host ports, network bindings), restart policy (a sidecar's).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SlimContainer {
     pub name: String,
-    pub resources: Option<ResourceRequirements>,
     pub ports: Option<Vec<ContainerPort>>,
     pub restart_policy: Option<String>,
 }
@@ -147,39 +187,39 @@ impl SlimPod {
             .filter(|v| !v.is_empty())
     }
 
+    /// The cached Pod: requests folded from the spec's resources, only our labels and
+    /// annotations (interned `Tags`), no spare list capacity.
     fn trimmed(
         metadata: ObjectMeta,
-        spec: Option<SlimPodSpec>,
+        spec: Option<WirePodSpec>,
         status: Option<SlimPodStatus>,
     ) -> SlimPod {
+        let requests = spec.as_ref().map_or((0, 0), |s| {
+            let sidecar = |c: &WireContainer| c.restart_policy.as_deref() == Some("Always");
+            requests_of(
+                s.overhead.as_ref(),
+                s.resources.as_ref(),
+                s.containers.iter().map(|c| c.resources.as_ref()),
+                s.init_containers
+                    .iter()
+                    .flatten()
+                    .map(|c| (c.resources.as_ref(), sidecar(c))),
+            )
+        });
         let mut slim = SlimPod {
             metadata,
-            spec,
+            spec: spec.map(SlimPodSpec::from),
             status,
+            requests,
             ..SlimPod::default()
         };
         slim.trim();
         slim
     }
 
-    /// Drops what the cache does not keep: the metadata it does not read (labels and
-    /// annotations move to the interned `Tags`), and the containers' resource maps once
-    /// folded into `requests`. Every conversion calls it; calling it again changes nothing.
-    pub fn trim(&mut self) {
-        if self.requests.is_none() {
-            self.requests = Some(crate::placement::kube_adapter::requests_of_spec(self));
-            if let Some(spec) = self.spec.as_mut() {
-                spec.resources = None;
-                spec.overhead = None;
-                for c in spec
-                    .containers
-                    .iter_mut()
-                    .chain(spec.init_containers.iter_mut().flatten())
-                {
-                    c.resources = None;
-                }
-            }
-        }
+    /// Drops the metadata the cache does not read (labels and annotations move to the
+    /// interned `Tags`).
+    fn trim(&mut self) {
         self.metadata.managed_fields = None;
         if self.metadata.labels.is_some() {
             self.labels = Tags::ours(self.metadata.labels.take());
@@ -254,13 +294,13 @@ impl From<Pod> for SlimPod {
     fn from(pod: Pod) -> Self {
         SlimPod::trimmed(
             pod.metadata,
-            pod.spec.map(SlimPodSpec::from),
+            pod.spec.map(WirePodSpec::from),
             pod.status.map(SlimPodStatus::from),
         )
     }
 }
 
-impl From<PodSpec> for SlimPodSpec {
+impl From<PodSpec> for WirePodSpec {
     fn from(spec: PodSpec) -> Self {
         Self {
             node_name: spec.node_name,
@@ -269,6 +309,17 @@ impl From<PodSpec> for SlimPodSpec {
             host_network: spec.host_network,
             overhead: spec.overhead,
             resources: spec.resources,
+        }
+    }
+}
+
+impl From<WirePodSpec> for SlimPodSpec {
+    fn from(spec: WirePodSpec) -> Self {
+        Self {
+            node_name: spec.node_name,
+            containers: convert_all(spec.containers),
+            init_containers: spec.init_containers.map(convert_all),
+            host_network: spec.host_network,
         }
     }
 }
@@ -283,11 +334,21 @@ fn convert_all<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     out
 }
 
-impl From<Container> for SlimContainer {
+impl From<Container> for WireContainer {
     fn from(c: Container) -> Self {
         Self {
             name: c.name,
             resources: c.resources,
+            ports: c.ports,
+            restart_policy: c.restart_policy,
+        }
+    }
+}
+
+impl From<WireContainer> for SlimContainer {
+    fn from(c: WireContainer) -> Self {
+        Self {
+            name: c.name,
             ports: c.ports,
             restart_policy: c.restart_policy,
         }
@@ -394,6 +455,29 @@ mod tests {
     }
 
     #[test]
+    fn tasks_of_one_deployment_share_their_labels_and_keep_their_own_ids() {
+        let task = |id: &str| -> SlimPod {
+            let mut json = full_pod_json();
+            json["metadata"]["annotations"]["ecs.operator.dev/task-id"] = json!(id);
+            json["metadata"]["annotations"]["ecs.operator.dev/task-arn"] =
+                json!(format!("arn:aws:ecs:us-east-1:1:task/c/{id}"));
+            serde_json::from_value(json).unwrap()
+        };
+        let (a, b) = (task("t1"), task("t2"));
+        assert!(Arc::ptr_eq(&a.labels.shared, &b.labels.shared));
+        assert!(Arc::ptr_eq(&a.annotations.shared, &b.annotations.shared));
+        assert_eq!(a.annotation("ecs.operator.dev/task-id"), Some("t1"));
+        assert_eq!(b.annotation("ecs.operator.dev/task-id"), Some("t2"));
+        assert_eq!(
+            b.annotation("ecs.operator.dev/task-arn"),
+            Some("arn:aws:ecs:us-east-1:1:task/c/t2")
+        );
+        assert_eq!(a.annotation("ecs.operator.dev/group"), Some("service:web"));
+        assert_eq!(a.label("ecs.operator.dev/service"), Some("web"));
+        assert_eq!(a.label("app"), None);
+    }
+
+    #[test]
     fn keeps_what_the_operator_reads_and_drops_the_rest() {
         let pod = SlimPod::from(serde_json::from_value::<Pod>(full_pod_json()).unwrap());
         let spec = pod.spec.as_ref().unwrap();
@@ -403,8 +487,7 @@ mod tests {
             Some(8080)
         );
         // 256m + the sidecar's 0 + 10m overhead; 512Mi + 64Mi; the maps themselves are dropped.
-        assert_eq!(pod.requests, Some((266, 576 * 1024 * 1024)));
-        assert!(spec.containers[0].resources.is_none());
+        assert_eq!(pod.requests, (266, 576 * 1024 * 1024));
         assert_eq!(
             crate::placement::kube_adapter::pod_requests(&pod),
             (266, 576 << 20)
@@ -421,7 +504,13 @@ mod tests {
         assert_eq!(pod.label("ecs.operator.dev/service"), Some("web"));
         assert_eq!(pod.label("ecs.operator.dev/zzz"), None);
         assert_eq!(pod.label("app"), None, "only our keys are kept");
-        let kept: Vec<&str> = pod.annotations.0.iter().map(|(k, _)| &**k).collect();
+        let kept: Vec<&str> = pod
+            .annotations
+            .shared
+            .iter()
+            .chain(pod.annotations.own.iter())
+            .map(|(k, _)| &**k)
+            .collect();
         assert_eq!(kept, ["ecs.operator.dev/group"]);
         assert!(pod.metadata.labels.is_none() && pod.metadata.annotations.is_none());
         assert!(pod.metadata.managed_fields.is_none());

@@ -18,7 +18,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::slim_node::SlimNode;
-use crate::slim_pod::{SlimContainer, SlimPod};
+use crate::slim_pod::SlimPod;
+use k8s_openapi::api::core::v1::ResourceRequirements;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use super::labels::{
@@ -295,26 +296,30 @@ pub fn pod_reservation(pod: &SlimPod) -> Resources {
     Resources::new(millicores_to_cpu_units_ceil(millis), bytes.div_ceil(MIB))
 }
 
-/// The pod's effective requests (millicores, bytes) as the Kubernetes scheduler computes
-/// them: pod-level resources when set; otherwise max(Σ app containers + Σ sidecars,
-/// max over init containers of (init + sidecars started before it)); plus overhead. A
-/// container with limits but no requests requests its limits. Cached Pods carry the result
-/// (`SlimPod::requests`, computed once per watch event).
+/// The pod's effective requests (millicores, bytes), as cached with it (see [`requests_of`]).
 pub fn pod_requests(pod: &SlimPod) -> (u64, u64) {
-    pod.requests.unwrap_or_else(|| requests_of_spec(pod))
+    pod.requests
 }
 
-/// [`pod_requests`] computed from the Pod's spec (what `SlimPod::trim` caches).
-pub fn requests_of_spec(pod: &SlimPod) -> (u64, u64) {
-    let Some(spec) = pod.spec.as_ref() else {
-        return (0, 0);
-    };
-    let overhead = spec.overhead.clone().unwrap_or_default();
+/// A pod's effective requests (millicores, bytes) as the Kubernetes scheduler computes them:
+/// pod-level resources when set; otherwise max(Σ app containers + Σ sidecars, max over init
+/// containers of (init + sidecars started before it)); plus overhead. A container with
+/// limits but no requests requests its limits. `init_containers`: each one's resources and
+/// whether it is a sidecar (`restartPolicy: Always`). Computed once per watch event, when the
+/// Pod is read (`SlimPod::requests`).
+pub fn requests_of<'a>(
+    overhead: Option<&BTreeMap<String, Quantity>>,
+    pod_level: Option<&ResourceRequirements>,
+    containers: impl IntoIterator<Item = Option<&'a ResourceRequirements>>,
+    init_containers: impl IntoIterator<Item = (Option<&'a ResourceRequirements>, bool)>,
+) -> (u64, u64) {
+    let empty = BTreeMap::new();
+    let overhead = overhead.unwrap_or(&empty);
     let overhead = (
-        quantity(&overhead, "cpu", to_millis, Round::Up),
-        quantity(&overhead, "memory", to_units, Round::Up),
+        quantity(overhead, "cpu", to_millis, Round::Up),
+        quantity(overhead, "memory", to_units, Round::Up),
     );
-    if let Some(pod_level) = spec.resources.as_ref().and_then(|r| r.requests.as_ref())
+    if let Some(pod_level) = pod_level.and_then(|r| r.requests.as_ref())
         && (pod_level.contains_key("cpu") || pod_level.contains_key("memory"))
     {
         return (
@@ -323,14 +328,14 @@ pub fn requests_of_spec(pod: &SlimPod) -> (u64, u64) {
         );
     }
     let mut app = (0u64, 0u64);
-    for c in &spec.containers {
+    for c in containers {
         app = add(app, container_requests(c));
     }
     let mut sidecars = (0u64, 0u64);
     let mut init_peak = (0u64, 0u64);
-    for c in spec.init_containers.iter().flatten() {
+    for (c, sidecar) in init_containers {
         let requests = container_requests(c);
-        if c.restart_policy.as_deref() == Some("Always") {
+        if sidecar {
             sidecars = add(sidecars, requests);
         } else {
             let during = add(requests, sidecars);
@@ -348,8 +353,8 @@ fn add(a: (u64, u64), b: (u64, u64)) -> (u64, u64) {
     (a.0.saturating_add(b.0), a.1.saturating_add(b.1))
 }
 
-fn container_requests(c: &SlimContainer) -> (u64, u64) {
-    let Some(resources) = c.resources.as_ref() else {
+fn container_requests(resources: Option<&ResourceRequirements>) -> (u64, u64) {
+    let Some(resources) = resources else {
         return (0, 0);
     };
     let pick = |name: &str| {
