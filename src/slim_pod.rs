@@ -26,8 +26,8 @@ use kube::Resource;
 use serde::Deserialize;
 
 use crate::interned::{Pair, intern, intern_pairs};
-use crate::placement::kube_adapter::requests_of;
 use crate::labels::{KEY_PREFIX, TASK_ARN_ANNOTATION, TASK_ID_ANNOTATION};
+use crate::placement::kube_adapter::requests_of;
 use crate::wire_meta::WireMeta;
 
 /// The Pod as the watch delivers it (metadata without managed fields, containers with their
