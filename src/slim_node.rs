@@ -119,7 +119,8 @@ impl From<WireNode> for SlimNode {
     }
 }
 
-/// For callers holding a k8s-openapi `Node` (the CLI reads Nodes directly; tests build them).
+/// For callers holding a k8s-openapi `Node` (the watch and the CLI read `SlimNode`s off the wire;
+/// the tests check that both ways agree).
 impl From<Node> for SlimNode {
     fn from(node: Node) -> Self {
         let spec = node.spec.map(|s| SlimNodeSpec {
