@@ -20,7 +20,7 @@ use serde_json::json;
 use crate::components::{KubeComponents, Limits, start_operator};
 use crate::metrics::{self, Requests};
 use crate::plane::{NAMESPACE, Plane, ZONES, retry};
-use crate::procs::{Proc, Usage};
+use crate::procs::{self, Proc, Usage};
 use crate::watcher::{Counts, PodWatch, offsets};
 use crate::workload;
 
@@ -60,6 +60,11 @@ pub struct Cell<'a> {
 pub struct Progress {
     /// Seconds from t0 until all N (None: did not finish).
     pub all: Option<f64>,
+    /// Seconds from t0 until the first and the first 10 % (how long an arm takes to start).
+    #[serde(default)]
+    pub first: Option<f64>,
+    #[serde(default)]
+    pub t10: Option<f64>,
     pub t50: Option<f64>,
     pub t90: Option<f64>,
     pub t99: Option<f64>,
@@ -123,6 +128,10 @@ pub struct RunResult {
     pub ctrl_cpu_seconds: f64,
     pub ctrl_peak_rss_mb: f64,
     pub processes: BTreeMap<String, ProcUsage>,
+    /// CPU seconds of the API server, etcd and kwok from t0 to all bound (the work every
+    /// arm puts on the control plane; 1/100 s resolution).
+    #[serde(default)]
+    pub plane_cpu_to_bound: BTreeMap<String, f64>,
     pub zone_skew: Option<usize>,
     pub node_skew: Option<usize>,
     pub restore: Option<Restore>,
@@ -139,6 +148,8 @@ pub struct RunOpts {
 
 const STALL: Duration = Duration::from_secs(30);
 const SETTLE: Duration = Duration::from_secs(2);
+/// The control plane's processes whose CPU each run reports (their command names).
+const PLANE_PROCESSES: [&str; 3] = ["kube-apiserver", "etcd", "kwok"];
 
 pub async fn run(
     cell: &Cell<'_>,
@@ -256,6 +267,7 @@ pub async fn run(
         let idle_seconds = idle_start.elapsed().as_secs_f64();
         let mut raw_batch = (arm == Arm::R).then(|| (raw_pods(cell, n), plane.raw.clone()));
 
+        let plane0 = procs::cpu_by_name(&PLANE_PROCESSES);
         // ---- t0: the harness's own API call that expresses the intent.
         let t0 = Instant::now();
         let mut creator = None;
@@ -297,8 +309,20 @@ pub async fn run(
             }),
             Arm::R => None,
         };
-        let outcome = wait_all(&watch, n, t0, opts.cap).await;
+        let mut plane1 = None;
+        let outcome = wait_all(&watch, n, t0, opts.cap, || {
+            plane1 = Some(procs::cpu_by_name(&PLANE_PROCESSES));
+        })
+        .await;
         let done_at = Instant::now();
+        let plane_cpu_to_bound = plane1
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, end)| {
+                let start = plane0.get(&name).copied().unwrap_or(end);
+                (name, end - start)
+            })
+            .collect();
         tokio::time::sleep(SETTLE).await;
         let after = metrics::snapshot(&admin, plane.ports.etcd).await?;
         let u1 = watched(&comps, &operator);
@@ -411,6 +435,7 @@ pub async fn run(
             ctrl_cpu_seconds,
             ctrl_peak_rss_mb,
             processes,
+            plane_cpu_to_bound,
             zone_skew,
             node_skew,
             restore,
@@ -454,11 +479,23 @@ enum Outcome {
 }
 
 /// Waits for N bound and N Running; gives up after 30 s without progress or at the cap.
-async fn wait_all(watch: &PodWatch, n: usize, t0: Instant, cap: Option<Duration>) -> Outcome {
+/// `at_all_bound` runs once, when the watch first sees N bound (within 10 ms).
+async fn wait_all(
+    watch: &PodWatch,
+    n: usize,
+    t0: Instant,
+    cap: Option<Duration>,
+    mut at_all_bound: impl FnMut(),
+) -> Outcome {
     let mut last = Counts::default();
     let mut last_change = Instant::now();
+    let mut all_bound = false;
     loop {
         let c = watch.counts();
+        if c.bound >= n && !all_bound {
+            all_bound = true;
+            at_all_bound();
+        }
         if c.bound >= n && c.running >= n {
             return Outcome::Done;
         }
@@ -483,6 +520,8 @@ fn progress(t0: Instant, n: usize, instants: impl Iterator<Item = Instant>) -> P
     };
     Progress {
         all: (v.len() >= n).then(|| v[n - 1]),
+        first: v.first().copied(),
+        t10: at(0.1),
         t50: at(0.5),
         t90: at(0.9),
         t99: at(0.99),

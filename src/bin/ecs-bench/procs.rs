@@ -1,6 +1,7 @@
 //! Child processes the harness owns (kube-controller-manager, kube-scheduler, the operator)
 //! and what /proc says about them: CPU seconds and peak RSS.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -127,6 +128,29 @@ impl Usage {
             peak_rss_bytes,
         }
     }
+}
+
+/// CPU seconds used so far by each running process whose command name is one of `names`
+/// (summed per name): the control plane's processes, which the harness did not spawn.
+pub fn cpu_by_name(names: &[&str]) -> BTreeMap<String, f64> {
+    let mut cpu: BTreeMap<String, f64> = names.iter().map(|n| (n.to_string(), 0.0)).collect();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return cpu;
+    };
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if let Some(total) = cpu.get_mut(comm.trim()) {
+            *total += Usage::of(pid).cpu_seconds;
+        }
+    }
+    cpu
 }
 
 /// Runs a command to completion; fails with its output when it fails.
