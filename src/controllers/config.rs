@@ -38,6 +38,15 @@ pub struct OperatorConfig {
     /// before it counts as healthy for minimumHealthyPercent (ECS: 40 s, §3.3).
     #[arg(long, env = "ECS_OPERATOR_HEALTHY_AFTER_SECONDS", default_value_t = 40)]
     pub healthy_after_seconds: i64,
+    /// The most Pod creates one service keeps in flight during a scale-up (its window once a
+    /// first probing create was taken).
+    #[arg(
+        long,
+        env = "ECS_OPERATOR_MAX_CREATES_IN_FLIGHT",
+        default_value_t = 64,
+        value_parser = clap::value_parser!(u16).range(1..)
+    )]
+    pub max_creates_in_flight: u16,
     /// Name reported on Events and used as field manager.
     #[arg(long, env = "ECS_OPERATOR_MANAGER", default_value = "ecs-operator")]
     pub manager: String,
@@ -56,6 +65,7 @@ impl Default for OperatorConfig {
             allow_host_path: false,
             node_lost_after_seconds: 60,
             healthy_after_seconds: 40,
+            max_creates_in_flight: 64,
             manager: "ecs-operator".into(),
             operations: Default::default(),
         }

@@ -1,14 +1,16 @@
-//! Creating new PRIMARY tasks: one Pod per placement, sent through a growing window that
-//! stops at the first error (Kubernetes' slow start: a quota or admission failure costs one
-//! request, not hundreds). Pods are built as they are sent and the apiserver's replies
-//! dropped as they arrive, so a scale-up of thousands holds at most a window of Pods.
+//! Creating new PRIMARY tasks: one Pod per placement, sent through a window that opens after
+//! one probe and stops at the first error (as Kubernetes' slow start: a quota or admission
+//! failure costs one request, not hundreds). Pods are built as they are sent and the
+//! apiserver's replies skipped as they arrive, so a scale-up of thousands holds at most a
+//! window of Pods.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::{Api, PostParams};
-use kube::{Resource, ResourceExt};
+use kube::{Client, Resource, ResourceExt};
+use serde::de::IgnoredAny;
 
 use super::Error;
 use super::resolve::{Resolved, is_daemon, service_name};
@@ -24,8 +26,6 @@ use crate::placement::{Placement, service_group};
 use crate::slim_pod::SlimPod;
 use crate::tasks::{TaskPod, build_pod, new_task_id};
 
-/// The most creates in flight (the slow-start window's cap).
-const CREATE_CONCURRENCY: usize = 64;
 /// Every this many creates, expectations the cache has caught up with are dropped.
 const PRUNE_EVERY: usize = 256;
 
@@ -149,12 +149,11 @@ pub async fn create_tasks(
     Ok((started.len(), event))
 }
 
-/// Creates through a window of requests in flight that starts at 1 and doubles every round
-/// trip (Kubernetes' slow start, without its batches' wait for the slowest create of each
-/// batch), capped at [`CREATE_CONCURRENCY`]. At the first failure nothing more is sent: a
-/// refused Pod costs at most the window, not hundreds of requests. A deployment whose last
-/// round had no failure starts at the window that round reached (see slow_start). Returns
-/// the task ids created.
+/// Creates through a window of requests in flight: one probe, then up to
+/// `--max-creates-in-flight` once it was taken (see slow_start). At the first failure
+/// nothing more is sent: a refused Pod costs one request, or at most the window if the
+/// refusals begin mid-round (a quota running out). A deployment whose last round had no
+/// failure starts with the whole window. Returns the task ids created.
 async fn create_slow_start(
     ctx: &Ctx,
     api: &Api<Pod>,
@@ -166,11 +165,13 @@ async fn create_slow_start(
         field_manager: Some(ctx.config.manager.clone()),
         ..Default::default()
     };
+    let client = Client::from(api.clone());
     let deployment = &factory.r.deployment_id;
     let first = ctx.slow_start.first_window(owner_uid, deployment);
     let began = std::time::Instant::now();
     let mut sent = 0usize;
-    let out = send_windowed(placements, first, CREATE_CONCURRENCY, |placement| {
+    let cap = usize::from(ctx.config.max_creates_in_flight);
+    let out = send_windowed(placements, first, cap, |placement| {
         sent += 1;
         if sent.is_multiple_of(PRUNE_EVERY) {
             let seen = |name: &str| ctx.stores.pods.contains(&factory.namespace, name);
@@ -181,14 +182,16 @@ async fn create_slow_start(
             ctx.expectations.created(owner_uid, pod);
         }
         let params = params.clone();
+        let client = client.clone();
         async move {
             let pod = pod.map_err(Failure::Build)?;
-            // Only the task id of the reply is kept (the reply is a whole Pod).
-            match api.create(&params, &pod).await {
-                Ok(reply) => {
-                    let annotation = reply.annotations().get(TASK_ID_ANNOTATION);
-                    Ok(task_id(annotation.map(String::as_str), &reply))
-                }
+            match post_pod(&client, &params, &pod).await {
+                Ok(()) => Ok(task_id(
+                    pod.annotations()
+                        .get(TASK_ID_ANNOTATION)
+                        .map(String::as_str),
+                    &pod,
+                )),
                 Err(e) => Err(Failure::Create(pod.name_any(), e)),
             }
         }
@@ -221,6 +224,27 @@ async fn create_slow_start(
         }
     }
     (out.done, build_error)
+}
+
+/// The apiserver's reply to a create, as the metadata of the object only (a Pod's would be
+/// several kilobytes, status and all).
+const METADATA_ONLY: &str = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+
+/// POSTs a task's Pod and learns only whether it was taken: the task id is the one sent, so
+/// the reply is skipped, not parsed (a full `Pod` per create was the heaviest part of the
+/// operator's own work in a scale-up).
+async fn post_pod(client: &Client, params: &PostParams, pod: &Pod) -> Result<(), kube::Error> {
+    let namespace = pod.metadata.namespace.as_deref();
+    let body = serde_json::to_vec(pod).map_err(kube::Error::SerdeError)?;
+    let mut request = kube::core::Request::new(Pod::url_path(&(), namespace))
+        .create(params, body)
+        .map_err(kube::Error::BuildRequest)?;
+    request.headers_mut().insert(
+        http::header::ACCEPT,
+        http::HeaderValue::from_static(METADATA_ONLY),
+    );
+    request.extensions_mut().insert("create");
+    client.request::<IgnoredAny>(request).await.map(drop)
 }
 
 /// Why one task was not created.
