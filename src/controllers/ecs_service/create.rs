@@ -231,8 +231,8 @@ async fn create_slow_start(
 const METADATA_ONLY: &str = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
 
 /// POSTs a task's Pod and learns only whether it was taken: the task id is the one sent, so
-/// the reply is skipped, not parsed (a full `Pod` per create was the heaviest part of the
-/// operator's own work in a scale-up).
+/// the reply is skipped, not parsed (a whole `Pod` per create was work for nothing, on the
+/// cores the apiserver needs during a scale-up).
 async fn post_pod(client: &Client, params: &PostParams, pod: &Pod) -> Result<(), kube::Error> {
     let namespace = pod.metadata.namespace.as_deref();
     let body = serde_json::to_vec(pod).map_err(kube::Error::SerdeError)?;
