@@ -38,8 +38,8 @@ pub struct OperatorConfig {
     /// before it counts as healthy for minimumHealthyPercent (ECS: 40 s, §3.3).
     #[arg(long, env = "ECS_OPERATOR_HEALTHY_AFTER_SECONDS", default_value_t = 40)]
     pub healthy_after_seconds: i64,
-    /// The most Pod creates one service keeps in flight during a scale-up (its window once a
-    /// first probing create was taken).
+    /// The most Pod creates one service keeps in flight during a scale-up (the cap of its
+    /// slow-start window, which starts at 1 and grows by one per create that succeeds).
     #[arg(
         long,
         env = "ECS_OPERATOR_MAX_CREATES_IN_FLIGHT",

@@ -1,8 +1,7 @@
-//! Creating new PRIMARY tasks: one Pod per placement, sent through a window that opens after
-//! one probe and stops at the first error (as Kubernetes' slow start: a quota or admission
-//! failure costs one request, not hundreds). Pods are built as they are sent and the
-//! apiserver's replies skipped as they arrive, so a scale-up of thousands holds at most a
-//! window of Pods.
+//! Creating new PRIMARY tasks: one Pod per placement, sent through a growing window that
+//! stops at the first error (Kubernetes' slow start: a quota or admission failure costs one
+//! request, not hundreds). Pods are built as they are sent and the apiserver's replies
+//! skipped as they arrive, so a scale-up of thousands holds at most a window of Pods.
 
 use std::collections::BTreeMap;
 
@@ -149,11 +148,12 @@ pub async fn create_tasks(
     Ok((started.len(), event))
 }
 
-/// Creates through a window of requests in flight: one probe, then up to
-/// `--max-creates-in-flight` once it was taken (see slow_start). At the first failure
-/// nothing more is sent: a refused Pod costs one request, or at most the window if the
-/// refusals begin mid-round (a quota running out). A deployment whose last round had no
-/// failure starts with the whole window. Returns the task ids created.
+/// Creates through a window of requests in flight that starts at 1 and doubles every round
+/// trip (Kubernetes' slow start, without its batches' wait for the slowest create of each
+/// batch), capped at `--max-creates-in-flight`. At the first failure nothing more is sent: a
+/// refused Pod costs at most the window, not hundreds of requests. A deployment whose last
+/// round had no failure starts at the window that round reached (see slow_start). Returns
+/// the task ids created.
 async fn create_slow_start(
     ctx: &Ctx,
     api: &Api<Pod>,
