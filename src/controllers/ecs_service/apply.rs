@@ -150,8 +150,7 @@ pub async fn apply(
     }
 
     let factory = PodFactory::new(ctx, svc, r, deployment_label)?;
-    let (created, event) =
-        create_tasks(ctx, &pods_api, &name, uid, &factory, &placed.placements).await?;
+    let (created, event) = create_tasks(ctx, &name, uid, &factory, &placed.placements).await?;
     outcome.changed += created;
     outcome.events.extend(event);
     Ok(outcome)

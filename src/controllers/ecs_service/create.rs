@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
-use kube::api::{Api, PostParams};
+use kube::api::PostParams;
 use kube::{Client, Resource, ResourceExt};
 use serde::de::IgnoredAny;
 
@@ -124,13 +124,12 @@ fn task_id(annotation: Option<&str>, pod: &impl Resource) -> String {
 /// the number created; an error only when nothing could be built.
 pub async fn create_tasks(
     ctx: &Ctx,
-    pods_api: &Api<Pod>,
     service: &str,
     uid: &str,
     factory: &PodFactory<'_>,
     placements: &[Placement],
 ) -> Result<(usize, Option<String>), Error> {
-    let (started, error) = create_slow_start(ctx, pods_api, uid, factory, placements).await;
+    let (started, error) = create_slow_start(ctx, uid, factory, placements).await;
     if let Some(e) = error {
         if started.is_empty() {
             return Err(e);
@@ -156,7 +155,6 @@ pub async fn create_tasks(
 /// the task ids created.
 async fn create_slow_start(
     ctx: &Ctx,
-    api: &Api<Pod>,
     owner_uid: &str,
     factory: &PodFactory<'_>,
     placements: &[Placement],
@@ -165,7 +163,8 @@ async fn create_slow_start(
         field_manager: Some(ctx.config.manager.clone()),
         ..Default::default()
     };
-    let client = Client::from(api.clone());
+    // Each Pod's POST names its own namespace (post_pod).
+    let client = ctx.client.clone();
     let deployment = &factory.r.deployment_id;
     let first = ctx.slow_start.first_window(owner_uid, deployment);
     let began = std::time::Instant::now();

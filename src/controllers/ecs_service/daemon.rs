@@ -157,8 +157,7 @@ pub async fn run(
     .map_err(|e| Error::InvalidParameter(e.to_string()))?;
     if gate == LaunchGate::Open && !plan.start.is_empty() {
         let factory = PodFactory::new(ctx, svc, r, label)?;
-        let (created, event) =
-            create_tasks(ctx, &pods_api, &name, uid, &factory, &plan.start).await?;
+        let (created, event) = create_tasks(ctx, &name, uid, &factory, &plan.start).await?;
         changed += created;
         round.events.extend(event);
     }
