@@ -132,6 +132,11 @@ pub struct RunResult {
     /// arm puts on the control plane; 1/100 s resolution).
     #[serde(default)]
     pub plane_cpu_to_bound: BTreeMap<String, f64>,
+    /// Pods kwok had marked Running when the watcher first saw all N bound: its status
+    /// PATCHes are API server work inside the all-bound window (session 9: 240–390 in O's
+    /// runs at N = 1000 against 100–180 in R's, which create at full concurrency from t0).
+    #[serde(default)]
+    pub running_at_bound: Option<usize>,
     pub zone_skew: Option<usize>,
     pub node_skew: Option<usize>,
     pub restore: Option<Restore>,
@@ -309,9 +314,10 @@ pub async fn run(
             }),
             Arm::R => None,
         };
-        let mut plane1 = None;
-        let outcome = wait_all(&watch, n, t0, opts.cap, || {
+        let (mut plane1, mut running_at_bound) = (None, None);
+        let outcome = wait_all(&watch, n, t0, opts.cap, |counts| {
             plane1 = Some(procs::cpu_by_name(&PLANE_PROCESSES));
+            running_at_bound = Some(counts.running);
         })
         .await;
         let done_at = Instant::now();
@@ -436,6 +442,7 @@ pub async fn run(
             ctrl_peak_rss_mb,
             processes,
             plane_cpu_to_bound,
+            running_at_bound,
             zone_skew,
             node_skew,
             restore,
@@ -485,7 +492,7 @@ async fn wait_all(
     n: usize,
     t0: Instant,
     cap: Option<Duration>,
-    mut at_all_bound: impl FnMut(),
+    mut at_all_bound: impl FnMut(&Counts),
 ) -> Outcome {
     let mut last = Counts::default();
     let mut last_change = Instant::now();
@@ -494,7 +501,7 @@ async fn wait_all(
         let c = watch.counts();
         if c.bound >= n && !all_bound {
             all_bound = true;
-            at_all_bound();
+            at_all_bound(&c);
         }
         if c.bound >= n && c.running >= n {
             return Outcome::Done;
