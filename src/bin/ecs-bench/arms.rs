@@ -133,8 +133,8 @@ pub struct RunResult {
     #[serde(default)]
     pub plane_cpu_to_bound: BTreeMap<String, f64>,
     /// Pods kwok had marked Running when the watcher first saw all N bound: its status
-    /// PATCHes are API server work inside the all-bound window (session 9: 240–390 in O's
-    /// runs at N = 1000 against 100–180 in R's, which create at full concurrency from t0).
+    /// PATCHes are API server work inside the all-bound window (session 9, N = 1000: 225–490
+    /// in O's runs against 100–150 in R's, in all invocations but one; docs/benchmarks.md).
     #[serde(default)]
     pub running_at_bound: Option<usize>,
     pub zone_skew: Option<usize>,
