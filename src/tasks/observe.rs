@@ -96,7 +96,6 @@ pub struct TaskObservation {
     pub desired_status: &'static str,
     /// HEALTHY, UNHEALTHY or UNKNOWN, from essential containers only.
     pub health: &'static str,
-    pub containers: Vec<ContainerState>,
     /// Set when the task stopped or must be stopped by the operator (essential exit,
     /// failed start). The operator records it, then deletes the Pod.
     pub stop: Option<TaskStop>,
@@ -135,11 +134,11 @@ const FAILED_TO_START: &[&str] = &[
     "RunContainerError",
 ];
 
-/// A comma-separated list annotation, borrowed (observe runs for every task of a service on
-/// every reconcile: it allocates as little as it can).
-fn annotation_list<'a>(pod: &'a SlimPod, key: &str) -> Option<Vec<&'a str>> {
-    let value = pod.annotation(key)?;
-    Some(value.split(',').filter(|s| !s.is_empty()).collect())
+/// Whether `name` is in a comma-separated list (an annotation's value). Read in place:
+/// observe runs for every task of a service on every reconcile, so it allocates as little
+/// as it can.
+fn listed(list: &str, name: &str) -> bool {
+    list.split(',').any(|s| !s.is_empty() && s == name)
 }
 
 /// The task's health-check unknown window (see [`HEALTH_UNKNOWN_WINDOW`]).
@@ -152,63 +151,139 @@ pub fn unknown_window_seconds(pod: &SlimPod) -> i64 {
 /// Whether an essential container of the task has a health check (then task health comes
 /// from the checks; without one, from time RUNNING, §3.3).
 pub fn has_essential_health_check(pod: &SlimPod) -> bool {
-    let checked = annotation_list(pod, HEALTH_CHECKED_CONTAINERS_ANNOTATION).unwrap_or_default();
-    let essential = annotation_list(pod, ESSENTIAL_CONTAINERS_ANNOTATION);
+    let checked = pod.annotation(HEALTH_CHECKED_CONTAINERS_ANNOTATION);
+    let essential = pod.annotation(ESSENTIAL_CONTAINERS_ANNOTATION);
     checked
-        .iter()
-        .any(|c| essential.as_ref().is_none_or(|e| e.contains(c)))
+        .into_iter()
+        .flat_map(|list| list.split(','))
+        .filter(|c| !c.is_empty())
+        .any(|c| essential.is_none_or(|e| listed(e, c)))
 }
 
-/// Derives the ECS task state of `pod` at time `now`.
-pub fn observe(pod: &SlimPod, now: Timestamp) -> TaskObservation {
-    let spec_containers = pod.spec.iter().flat_map(|s| s.containers.iter());
-    // Containers are essential unless the pod says otherwise (ECS default: essential).
-    let essential = annotation_list(pod, ESSENTIAL_CONTAINERS_ANNOTATION);
-    let health_checked =
-        annotation_list(pod, HEALTH_CHECKED_CONTAINERS_ANNOTATION).unwrap_or_default();
-    let status = pod.status.as_ref();
-    let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("Pending");
-    let statuses: &[SlimContainerStatus] = status
-        .and_then(|s| s.container_statuses.as_deref())
-        .unwrap_or_default();
+/// One container's ECS state, read from the Pod without building its record.
+#[derive(Clone, Copy)]
+struct Facts {
+    last_status: &'static str,
+    health: &'static str,
+    essential: bool,
+}
 
-    let containers: Vec<ContainerState> = spec_containers
-        .map(|c| {
+/// The task's containers in spec order: name, status, facts.
+fn container_facts<'a>(
+    pod: &'a SlimPod,
+) -> impl Iterator<Item = (&'a str, Option<&'a SlimContainerStatus>, Facts)> + 'a {
+    // Containers are essential unless the pod says otherwise (ECS default: essential).
+    let essential = pod.annotation(ESSENTIAL_CONTAINERS_ANNOTATION);
+    let health_checked = pod.annotation(HEALTH_CHECKED_CONTAINERS_ANNOTATION);
+    let statuses = container_statuses(pod);
+    pod.spec
+        .iter()
+        .flat_map(|s| s.containers.iter())
+        .map(move |c| {
             let name = c.name.as_str();
             let s = statuses.iter().find(|s| s.name == name);
-            container_state(
-                name,
-                s,
-                essential.as_ref().is_none_or(|e| e.contains(&name)),
-                health_checked.contains(&name),
-            )
+            let last_status = container_last_status(s);
+            let checked = health_checked.is_some_and(|h| listed(h, name));
+            let health = match (checked, last_status, s.map(|s| s.ready)) {
+                (false, _, _) => "UNKNOWN",
+                (true, "RUNNING", Some(true)) => "HEALTHY",
+                (true, "RUNNING", _) => "UNHEALTHY",
+                _ => "UNKNOWN",
+            };
+            let facts = Facts {
+                last_status,
+                health,
+                essential: essential.is_none_or(|e| listed(e, name)),
+            };
+            (name, s, facts)
         })
-        .collect();
+}
 
-    let stop = essential_exit(&containers)
+fn container_statuses(pod: &SlimPod) -> &[SlimContainerStatus] {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_deref())
+        .unwrap_or_default()
+}
+
+/// RUNNING, STOPPED or PENDING.
+fn container_last_status(s: Option<&SlimContainerStatus>) -> &'static str {
+    let state = s.and_then(|s| s.state.as_ref());
+    if state.is_some_and(|s| s.terminated.is_some()) {
+        "STOPPED"
+    } else if state.is_some_and(|s| s.running.is_some()) {
+        "RUNNING"
+    } else {
+        "PENDING"
+    }
+}
+
+/// The task's containers, ECS-style (the EcsTask record's `containers`).
+pub fn containers(pod: &SlimPod) -> Vec<ContainerState> {
+    container_facts(pod)
+        .map(|(name, s, facts)| container_state(name, s, facts))
+        .collect()
+}
+
+/// What the task's state is derived from, counted over its containers.
+#[derive(Default)]
+struct Summary {
+    containers: usize,
+    running: usize,
+    essential: usize,
+    essential_running: usize,
+    essential_stopped: bool,
+    essential_failing: bool,
+    essential_healthy: usize,
+}
+
+impl Summary {
+    fn of(pod: &SlimPod) -> Self {
+        container_facts(pod).fold(Self::default(), |mut sum, (_, _, f)| {
+            let running = f.last_status == "RUNNING";
+            sum.containers += 1;
+            sum.running += usize::from(running);
+            if f.essential {
+                sum.essential += 1;
+                sum.essential_running += usize::from(running);
+                sum.essential_stopped |= f.last_status == "STOPPED";
+                sum.essential_failing |= f.health == "UNHEALTHY";
+                sum.essential_healthy += usize::from(f.health == "HEALTHY");
+            }
+            sum
+        })
+    }
+}
+
+/// Derives the ECS task state of `pod` at time `now`. Runs for every task of a service on
+/// every reconcile, so it allocates nothing for a task that has not stopped: the containers'
+/// records are `containers`, for the readers that need them.
+pub fn observe(pod: &SlimPod, now: Timestamp) -> TaskObservation {
+    let status = pod.status.as_ref();
+    let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("Pending");
+    let statuses = container_statuses(pod);
+    let sum = Summary::of(pod);
+
+    // ECS §4.2: any essential container that stops stops the task, with ECS's exact
+    // stoppedReason; which container and its exit code are in the container records.
+    let stop = sum
+        .essential_stopped
+        .then(essential_exit)
         .or_else(|| failed_to_start(statuses))
-        .or_else(|| {
-            (phase == "Failed" || phase == "Succeeded").then(|| TaskStop {
-                code: StopCode::EssentialContainerExited,
-                reason: "Essential container in task exited".to_string(),
-            })
-        });
+        .or_else(|| (phase == "Failed" || phase == "Succeeded").then(essential_exit));
 
     let deleting = pod.metadata.deletion_timestamp.is_some();
-    let all_running =
-        !containers.is_empty() && containers.iter().all(|c| c.last_status == "RUNNING");
-    let any_essential_running = containers
-        .iter()
-        .any(|c| c.essential && c.last_status == "RUNNING");
+    let all_running = sum.containers > 0 && sum.running == sum.containers;
+    let any_essential_running = sum.essential_running > 0;
+    // Non-essential containers may have exited without affecting the task.
+    let essentials_running = sum.essential_running == sum.essential;
     let last_status = if phase == "Failed" || phase == "Succeeded" {
         LastStatus::Stopped
     } else if deleting {
         LastStatus::Stopping
     } else if stop.is_some() {
         LastStatus::Deactivating
-    } else if phase == "Running"
-        && (all_running || any_essential_running && non_essentials_settled(&containers))
-    {
+    } else if phase == "Running" && (all_running || any_essential_running && essentials_running) {
         LastStatus::Running
     } else if phase == "Running" {
         LastStatus::Activating
@@ -232,7 +307,7 @@ pub fn observe(pod: &SlimPod, now: Timestamp) -> TaskObservation {
                 .map(|t| t.0)
         })
         .max();
-    let health = task_health(&containers, started_at, now, unknown_window_seconds(pod));
+    let health = task_health(&sum, started_at, now, || unknown_window_seconds(pod));
     let ran_for_seconds = statuses
         .iter()
         .filter_map(|s| {
@@ -251,71 +326,39 @@ pub fn observe(pod: &SlimPod, now: Timestamp) -> TaskObservation {
         last_status,
         desired_status,
         health,
-        containers,
         stop,
         started_at,
         ran_for_seconds,
     }
 }
 
-/// Non-essential containers may have exited without affecting the task.
-fn non_essentials_settled(containers: &[ContainerState]) -> bool {
-    containers
-        .iter()
-        .all(|c| !c.essential || c.last_status == "RUNNING")
-}
-
-fn container_state(
-    name: &str,
-    s: Option<&SlimContainerStatus>,
-    essential: bool,
-    checked: bool,
-) -> ContainerState {
+/// One container's record: its facts with the exit code and the reason it stopped or waits.
+fn container_state(name: &str, s: Option<&SlimContainerStatus>, facts: Facts) -> ContainerState {
     let state = s.and_then(|s| s.state.as_ref());
-    let (last_status, exit_code, reason) =
-        if let Some(t) = state.and_then(|s| s.terminated.as_ref()) {
-            (
-                "STOPPED",
-                Some(t.exit_code),
-                t.reason.clone().or_else(|| t.message.clone()),
-            )
-        } else if state.is_some_and(|s| s.running.is_some()) {
-            ("RUNNING", None, None)
-        } else {
-            (
-                "PENDING",
-                None,
-                state
-                    .and_then(|s| s.waiting.as_ref())
-                    .and_then(|w| w.reason.clone()),
-            )
-        };
-    let health = match (checked, last_status, s.map(|s| s.ready)) {
-        (false, _, _) => "UNKNOWN",
-        (true, "RUNNING", Some(true)) => "HEALTHY",
-        (true, "RUNNING", _) => "UNHEALTHY",
-        _ => "UNKNOWN",
+    let (exit_code, reason) = if let Some(t) = state.and_then(|s| s.terminated.as_ref()) {
+        (
+            Some(t.exit_code),
+            t.reason.clone().or_else(|| t.message.clone()),
+        )
+    } else {
+        let waiting = state.and_then(|s| s.waiting.as_ref());
+        (None, waiting.and_then(|w| w.reason.clone()))
     };
     ContainerState {
         name: name.to_string(),
-        last_status,
+        last_status: facts.last_status,
         exit_code,
         reason,
-        health,
-        essential,
+        health: facts.health,
+        essential: facts.essential,
     }
 }
 
-/// ECS §4.2: any essential container that stops stops the task, with ECS's exact
-/// stoppedReason; which container and its exit code are in the container records.
-fn essential_exit(containers: &[ContainerState]) -> Option<TaskStop> {
-    containers
-        .iter()
-        .find(|c| c.essential && c.last_status == "STOPPED")?;
-    Some(TaskStop {
+fn essential_exit() -> TaskStop {
+    TaskStop {
         code: StopCode::EssentialContainerExited,
         reason: "Essential container in task exited".to_string(),
-    })
+    }
 }
 
 fn failed_to_start(statuses: &[SlimContainerStatus]) -> Option<TaskStop> {
@@ -348,16 +391,17 @@ const DEFAULT_UNKNOWN_WINDOW_SECS: i64 = 60;
 /// (start period + retries × interval + timeout: its checks have not had the chance to pass),
 /// UNHEALTHY after.
 fn task_health(
-    containers: &[ContainerState],
+    sum: &Summary,
     started_at: Option<Timestamp>,
     now: Timestamp,
-    window: i64,
+    // Read only for a failing check (an annotation lookup per task per reconcile otherwise).
+    window: impl FnOnce() -> i64,
 ) -> &'static str {
-    let young = started_at.is_some_and(|t| now.duration_since(t).as_secs() < window);
-    let essential: Vec<&ContainerState> = containers.iter().filter(|c| c.essential).collect();
-    if essential.iter().any(|c| c.health == "UNHEALTHY") && !young {
+    if sum.essential_failing
+        && started_at.is_none_or(|t| now.duration_since(t).as_secs() >= window())
+    {
         "UNHEALTHY"
-    } else if essential.is_empty() || essential.iter().any(|c| c.health != "HEALTHY") {
+    } else if sum.essential == 0 || sum.essential_healthy < sum.essential {
         "UNKNOWN"
     } else {
         "HEALTHY"
@@ -420,27 +464,25 @@ mod tests {
 
     #[test]
     fn an_essential_exit_stops_the_task_with_its_exit_code() {
-        let o = observe(
-            &two_containers(json!([exited("app", 137), running("sidecar")]), "Running"),
-            now(),
-        );
+        let pod = two_containers(json!([exited("app", 137), running("sidecar")]), "Running");
+        let o = observe(&pod, now());
         let stop = o.stop.clone().unwrap();
         assert_eq!(stop.code, StopCode::EssentialContainerExited);
         assert_eq!(stop.reason, "Essential container in task exited");
         assert_eq!(o.desired_status, "STOPPED");
         assert!(!o.is_running());
-        assert_eq!(o.containers[0].exit_code, Some(137));
+        assert_eq!(containers(&pod)[0].exit_code, Some(137));
     }
 
     #[test]
     fn a_non_essential_exit_leaves_the_task_running() {
-        let o = observe(
-            &two_containers(json!([running("app"), exited("sidecar", 1)]), "Running"),
-            now(),
-        );
+        let pod = two_containers(json!([running("app"), exited("sidecar", 1)]), "Running");
+        let o = observe(&pod, now());
         assert_eq!(o.stop, None);
         assert_eq!(o.last_status, LastStatus::Running);
-        assert_eq!(o.containers[1].last_status, "STOPPED");
+        let records = containers(&pod);
+        assert_eq!(records[1].last_status, "STOPPED");
+        assert!(!records[1].essential);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! the owner index beside it, each Pod had three keys. Here one `Arc<str>` key serves both
 //! maps and the cached `Arc<SlimPod>` is the one the controllers are sent.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use futures::{Stream, StreamExt, future};
@@ -41,8 +41,10 @@ fn controller_uid(pod: &SlimPod) -> Option<&str> {
 #[derive(Default)]
 struct State {
     pods: HashMap<Arc<str>, Arc<SlimPod>>,
-    /// Controller-owner UID → keys of the Pods it controls.
-    by_owner: HashMap<Arc<str>, HashSet<Arc<str>>>,
+    /// Controller-owner UID → the Pods it controls, by key. The Pods themselves, not their
+    /// keys: a service reconcile reads all of its Pods, and looking each key up again in
+    /// `pods` was a tenth of that reconcile's CPU while kwok marked 1,000 Pods Running (perf).
+    by_owner: HashMap<Arc<str>, HashMap<Arc<str>, Arc<SlimPod>>>,
 }
 
 impl State {
@@ -54,16 +56,20 @@ impl State {
         };
         let old_owner = old.as_deref().and_then(controller_uid);
         let new_owner = controller_uid(&pod);
-        if old_owner != new_owner {
-            if let Some(owner) = old_owner {
-                self.unindex(owner, &key);
-            }
-            if let Some(owner) = new_owner {
-                self.by_owner
+        if old_owner != new_owner
+            && let Some(owner) = old_owner
+        {
+            self.unindex(owner, &key);
+        }
+        if let Some(owner) = new_owner {
+            let owned = match self.by_owner.get_mut(owner) {
+                Some(owned) => owned,
+                None => self
+                    .by_owner
                     .entry(crate::interned::intern(owner))
-                    .or_default()
-                    .insert(key.clone());
-            }
+                    .or_default(),
+            };
+            owned.insert(key.clone(), pod.clone());
         }
         self.pods.insert(key, pod);
     }
@@ -77,9 +83,9 @@ impl State {
     }
 
     fn unindex(&mut self, owner: &str, key: &str) {
-        if let Some(set) = self.by_owner.get_mut(owner) {
-            set.remove(key);
-            if set.is_empty() {
+        if let Some(owned) = self.by_owner.get_mut(owner) {
+            owned.remove(key);
+            if owned.is_empty() {
                 self.by_owner.remove(owner);
             }
         }
@@ -168,18 +174,19 @@ impl PodCache {
     /// The cached Pods in `namespace` controlled by the owner with `uid`.
     pub fn owned(&self, namespace: &str, uid: &str) -> Vec<Arc<SlimPod>> {
         let state = self.read();
-        let Some(keys) = state.by_owner.get(uid) else {
+        let Some(owned) = state.by_owner.get(uid) else {
             return Vec::new();
         };
-        keys.iter()
-            .filter(|k| k.split_once('/').is_some_and(|(ns, _)| ns == namespace))
-            .filter_map(|k| state.pods.get(k).cloned())
+        owned
+            .values()
+            .filter(|p| p.metadata.namespace.as_deref() == Some(namespace))
+            .cloned()
             .collect()
     }
 
     /// How many cached Pods the owner with `uid` controls (O(1)).
     pub fn count(&self, uid: &str) -> usize {
-        self.read().by_owner.get(uid).map_or(0, HashSet::len)
+        self.read().by_owner.get(uid).map_or(0, HashMap::len)
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {

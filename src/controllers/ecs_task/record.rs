@@ -78,8 +78,7 @@ pub fn update_tasks(
         task.last_status = Some(obs.last_status.as_str().to_string());
         task.desired_status = Some(obs.desired_status.to_string());
         task.health_status = Some(obs.health.to_string());
-        task.containers = obs
-            .containers
+        task.containers = crate::tasks::observe::containers(pod)
             .iter()
             .map(|c| Container {
                 name: c.name.clone(),
