@@ -275,6 +275,7 @@ pub async fn run(
         let plane0 = procs::cpu_by_name(&PLANE_PROCESSES);
         // ---- t0: the harness's own API call that expresses the intent.
         let t0 = Instant::now();
+        let profile = crate::apiserver_profile::start(&admin, &tag);
         let mut creator = None;
         match arm {
             Arm::O => {
@@ -332,6 +333,9 @@ pub async fn run(
         tokio::time::sleep(SETTLE).await;
         let after = metrics::snapshot(&admin, plane.ports.etcd).await?;
         let u1 = watched(&comps, &operator);
+        if let Some(profile) = profile {
+            profile.await?;
+        }
         let mut errors = Vec::new();
         if let Some(c) = creator {
             errors.extend(c.await?);

@@ -5,6 +5,7 @@
 //! with every run and a Markdown summary. `make bench` runs the full matrix; `--smoke` is
 //! the small run `make test` uses so the harness does not rot.
 
+mod apiserver_profile;
 mod arms;
 mod components;
 mod metrics;
@@ -51,6 +52,11 @@ struct Args {
     /// used for the measured repetitions.
     #[arg(long, value_delimiter = ',', default_value = "8,32,128")]
     raw_concurrency: Vec<usize>,
+    /// Raw arm: calibration runs per concurrency. One run each picked K = 8 in one
+    /// invocation (a lucky 1.62 s) whose measured R runs then took 3.9–5.6 s against
+    /// 1.1–2.3 s at K = 128 in the invocations around it: R was not at its best.
+    #[arg(long, default_value_t = 2)]
+    raw_calibration_runs: usize,
     /// From this N on, D-default runs once per cell (it takes minutes).
     #[arg(long, default_value_t = 10000)]
     d_default_once_from: usize,
@@ -216,20 +222,21 @@ async fn run(mut args: Args) -> Result<()> {
             node_zone,
         };
         for &n in &args.n {
-            // Raw calibration: every concurrency once; the fastest is R's for this cell.
+            // Raw calibration: every concurrency --raw-calibration-runs times, interleaved;
+            // the fastest on average is R's for this cell.
             let mut best: Option<(f64, usize)> = None;
             if arm_list.contains(&Arm::R) {
                 if args.raw_concurrency.len() > 1 {
-                    for &k in &args.raw_concurrency {
-                        let r = one(&cell, Arm::R, n, 0, k, &args, true).await?;
-                        if let Some(t) = r.bound.all
-                            && best.is_none_or(|(b, _)| t < b)
-                        {
-                            best = Some((t, k));
+                    let mut times: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+                    for _ in 0..args.raw_calibration_runs.max(1) {
+                        for &k in &args.raw_concurrency {
+                            let r = one(&cell, Arm::R, n, 0, k, &args, true).await?;
+                            times.entry(k).or_default().extend(r.bound.all);
+                            runs.push(r);
+                            save(&json_path, &md_path, args.docs.as_ref(), &meta, &runs)?;
                         }
-                        runs.push(r);
-                        save(&json_path, &md_path, args.docs.as_ref(), &meta, &runs)?;
                     }
+                    best = fastest_on_average(&times, args.raw_calibration_runs.max(1));
                 } else {
                     best = Some((0.0, args.raw_concurrency[0]));
                 }
@@ -288,6 +295,16 @@ async fn run(mut args: Args) -> Result<()> {
         eprintln!("[bench] smoke: every arm finished and reported numbers");
     }
     Ok(())
+}
+
+/// The concurrency whose calibration runs all finished in the least time on average, with
+/// that average.
+fn fastest_on_average(times: &BTreeMap<usize, Vec<f64>>, runs: usize) -> Option<(f64, usize)> {
+    times
+        .iter()
+        .filter(|(_, t)| t.len() == runs)
+        .map(|(k, t)| (t.iter().sum::<f64>() / runs as f64, *k))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
 }
 
 async fn one(
@@ -486,5 +503,13 @@ mod tests {
         let second = splice(&doc, "table 2");
         assert!(second.contains("table 2") && !second.contains("table 1"));
         assert!(second.starts_with("# Intro") && second.contains("## Analysis\nprose"));
+    }
+
+    #[test]
+    fn calibration_picks_the_best_average_of_finished_runs() {
+        let times = BTreeMap::from([(8, vec![1.5, 4.5]), (32, vec![2.0, 3.0]), (128, vec![1.2])]);
+        // 128 did not finish one of its runs; 8's lucky run does not outweigh its slow one.
+        assert_eq!(fastest_on_average(&times, 2), Some((2.5, 32)));
+        assert_eq!(fastest_on_average(&BTreeMap::new(), 2), None);
     }
 }
