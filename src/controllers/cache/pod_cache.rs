@@ -321,6 +321,29 @@ mod tests {
     }
 
     #[test]
+    fn an_owners_pods_are_their_latest_versions() {
+        use watcher::Event::Apply;
+        let mut moved = pod("a", Some("u2"));
+        moved.metadata.resource_version = Some("2".into());
+        let mut updated = pod("b", Some("u1"));
+        updated.metadata.resource_version = Some("2".into());
+        let cache = follow(vec![
+            Apply(pod("a", Some("u1"))),
+            Apply(pod("b", Some("u1"))),
+            Apply(moved),
+            Apply(updated),
+        ]);
+        let version = |pods: Vec<Arc<SlimPod>>| -> Vec<Option<String>> {
+            pods.iter()
+                .map(|p| p.metadata.resource_version.clone())
+                .collect()
+        };
+        assert_eq!(version(cache.owned("ns", "u1")), [Some("2".to_string())]);
+        assert_eq!(version(cache.owned("ns", "u2")), [Some("2".to_string())]);
+        assert_eq!((cache.count("u1"), cache.count("u2")), (1, 1));
+    }
+
+    #[test]
     fn a_relist_drops_pods_deleted_while_the_watch_was_down() {
         use watcher::Event::{Apply, Init, InitApply, InitDone};
         let cache = follow(vec![
