@@ -48,15 +48,16 @@ struct Args {
     /// Arms to run.
     #[arg(long, value_delimiter = ',', default_value = "R,O,D-default,D-tuned")]
     arms: Vec<String>,
-    /// Raw arm: requests in flight to try (calibration runs, once per cell); the best is
+    /// Raw arm: requests in flight to try (calibration runs, once per cell, each K
+    /// --raw-calibration-runs times); the best on average is
     /// used for the measured repetitions.
     #[arg(long, value_delimiter = ',', default_value = "8,32,128")]
     raw_concurrency: Vec<usize>,
     /// Raw arm: calibration runs per concurrency. One run each picked K = 8 in one
     /// invocation (a lucky 1.62 s) whose measured R runs then took 3.9–5.6 s against
     /// 1.1–2.3 s at K = 128 in the invocations around it: R was not at its best.
-    #[arg(long, default_value_t = 2)]
-    raw_calibration_runs: usize,
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    raw_calibration_runs: u16,
     /// From this N on, D-default runs once per cell (it takes minutes).
     #[arg(long, default_value_t = 10000)]
     d_default_once_from: usize,
@@ -228,7 +229,7 @@ async fn run(mut args: Args) -> Result<()> {
             if arm_list.contains(&Arm::R) {
                 if args.raw_concurrency.len() > 1 {
                     let mut times: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
-                    for _ in 0..args.raw_calibration_runs.max(1) {
+                    for _ in 0..args.raw_calibration_runs {
                         for &k in &args.raw_concurrency {
                             let r = one(&cell, Arm::R, n, 0, k, &args, true).await?;
                             times.entry(k).or_default().extend(r.bound.all);
@@ -236,7 +237,7 @@ async fn run(mut args: Args) -> Result<()> {
                             save(&json_path, &md_path, args.docs.as_ref(), &meta, &runs)?;
                         }
                     }
-                    best = fastest_on_average(&times, args.raw_calibration_runs.max(1));
+                    best = fastest_on_average(&times, usize::from(args.raw_calibration_runs));
                 } else {
                     best = Some((0.0, args.raw_concurrency[0]));
                 }
