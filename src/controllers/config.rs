@@ -38,12 +38,13 @@ pub struct OperatorConfig {
     /// before it counts as healthy for minimumHealthyPercent (ECS: 40 s, §3.3).
     #[arg(long, env = "ECS_OPERATOR_HEALTHY_AFTER_SECONDS", default_value_t = 40)]
     pub healthy_after_seconds: i64,
-    /// The most Pod creates one service keeps in flight during a scale-up (the cap of its
-    /// slow-start window, which starts at 1 and grows by one per create that succeeds).
+    /// The most Pod creates one service keeps in flight during a scale-up: its window, opened
+    /// at once for a service's first round; after a refused create a round starts at one and
+    /// grows by one per create that succeeds.
     #[arg(
         long,
         env = "ECS_OPERATOR_MAX_CREATES_IN_FLIGHT",
-        default_value_t = 64,
+        default_value_t = 128,
         value_parser = clap::value_parser!(u16).range(1..)
     )]
     pub max_creates_in_flight: u16,
@@ -65,7 +66,7 @@ impl Default for OperatorConfig {
             allow_host_path: false,
             node_lost_after_seconds: 60,
             healthy_after_seconds: 40,
-            max_creates_in_flight: 64,
+            max_creates_in_flight: 128,
             manager: "ecs-operator".into(),
             operations: Default::default(),
         }

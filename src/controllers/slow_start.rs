@@ -1,10 +1,14 @@
-//! Where a service's next create round starts its slow start. Kubernetes' ReplicaSet starts
-//! every sync at a batch of 1, so that a Pod the apiserver refuses (quota, admission) costs
-//! one request. Restarting at 1 also after rounds that all succeeded costs every round of a
-//! restore ~6 round trips before it creates at full concurrency (ecs-bench deletes 1,000 of
-//! 10,000 tasks as a stream: ~30 rounds). So, like TCP's congestion window, a deployment
-//! whose last round had no failure resumes at the window that round reached; any failure
-//! sends it back to 1, as does a new deployment.
+//! Where a service's next create round starts its window. A service's first round opens the
+//! whole window at once; after a round with a failure the next starts at one create and grows
+//! by one per success (Kubernetes' slow start), and a round that had no failure is followed by
+//! one that resumes at the window it reached (like TCP's congestion window).
+//!
+//! Why not Kubernetes' start at one for every round: ecs-bench (docs/benchmarks.md, session
+//! 11) measured a service's first 1,000 tasks bound at 0.47–0.64 × the rate of the harness's
+//! own raw creates when the round ramped up from one create to 64 in flight, and at 0.72–1.03 ×
+//! when it opened 128 at once, in the same invocations (two cores). A Pod that the apiserver
+//! refuses (quota, admission) is refused before it reaches etcd, so the optimistic first round
+//! costs at most one window of quick refusals, once; the slow start then takes over.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,37 +17,32 @@ use std::sync::Mutex;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
-/// Per service (by UID): the deployment whose creates succeeded, and the window its next
-/// round may start at.
+/// Per service (by UID): the window its next round starts at (absent: the whole window).
 #[derive(Default)]
 pub struct SlowStart {
-    warm: Mutex<HashMap<String, (String, usize)>>,
+    next: Mutex<HashMap<String, usize>>,
 }
 
 impl SlowStart {
-    /// The first window of a round of `deployment` of service `uid`.
-    pub fn first_window(&self, uid: &str, deployment: &str) -> usize {
-        let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner());
-        match warm.get(uid) {
-            Some((d, window)) if d == deployment => (*window).max(1),
-            _ => 1,
-        }
+    /// The first window of the next round of service `uid`, at most `cap`.
+    pub fn first_window(&self, uid: &str, cap: usize) -> usize {
+        let next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+        next.get(uid).copied().unwrap_or(cap).clamp(1, cap.max(1))
     }
 
-    /// Records how a round ended: `next_window` is the window it reached; a round with a
-    /// failed create starts the next one at 1 again.
-    pub fn finished(&self, uid: &str, deployment: &str, next_window: usize, failed: bool) {
-        let mut warm = self.warm.lock().unwrap_or_else(|e| e.into_inner());
-        if failed {
-            warm.remove(uid);
-        } else {
-            warm.insert(uid.to_string(), (deployment.to_string(), next_window));
-        }
+    /// Records how a round ended: `reached` is the window it reached; after a round with a
+    /// failed create the next one starts at one again.
+    pub fn finished(&self, uid: &str, reached: usize, failed: bool) {
+        let window = if failed { 1 } else { reached };
+        self.next
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(uid.to_string(), window);
     }
 
     /// Forgets a service (it is gone).
     pub fn forget(&self, uid: &str) {
-        self.warm
+        self.next
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(uid);
@@ -152,27 +151,34 @@ mod tests {
     }
 
     #[test]
-    fn a_round_resumes_where_the_last_successful_one_stopped() {
+    fn a_services_first_round_opens_the_whole_window() {
         let s = SlowStart::default();
-        assert_eq!(s.first_window("svc", "d1"), 1);
-        s.finished("svc", "d1", 64, false);
-        assert_eq!(s.first_window("svc", "d1"), 64);
-        assert_eq!(s.first_window("other", "d1"), 1);
+        assert_eq!(s.first_window("svc", 128), 128);
+        assert_eq!(s.first_window("svc", 0), 1, "a window is never empty");
     }
 
     #[test]
-    fn a_failure_or_a_new_deployment_starts_again_at_one() {
+    fn after_a_failure_rounds_start_at_one_and_resume_where_the_last_stopped() {
         let s = SlowStart::default();
-        s.finished("svc", "d1", 64, false);
+        s.finished("svc", 128, true);
         assert_eq!(
-            s.first_window("svc", "d2"),
+            s.first_window("svc", 128),
             1,
-            "a new revision proves nothing yet"
+            "a refused Pod costs one request"
         );
-        s.finished("svc", "d1", 128, true);
-        assert_eq!(s.first_window("svc", "d1"), 1);
-        s.finished("svc", "d1", 8, false);
+        assert_eq!(s.first_window("other", 128), 128, "per service");
+        s.finished("svc", 5, false);
+        assert_eq!(s.first_window("svc", 128), 5, "grows from where it stopped");
+        assert_eq!(s.first_window("svc", 4), 4, "never beyond the cap");
+        s.finished("svc", 128, false);
+        assert_eq!(s.first_window("svc", 128), 128);
+    }
+
+    #[test]
+    fn a_forgotten_service_starts_afresh() {
+        let s = SlowStart::default();
+        s.finished("svc", 3, true);
         s.forget("svc");
-        assert_eq!(s.first_window("svc", "d1"), 1);
+        assert_eq!(s.first_window("svc", 128), 128);
     }
 }

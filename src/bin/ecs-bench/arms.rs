@@ -128,8 +128,9 @@ pub struct RunResult {
     pub ctrl_cpu_seconds: f64,
     pub ctrl_peak_rss_mb: f64,
     pub processes: BTreeMap<String, ProcUsage>,
-    /// CPU seconds of the API server, etcd and kwok from t0 to all bound (the work every
-    /// arm puts on the control plane; 1/100 s resolution).
+    /// CPU seconds of every process from t0 to all bound: the API server, etcd and kwok
+    /// (the work every arm puts on the control plane) and the controllers and the harness
+    /// (what competes with them for the cores during the round; 1/100 s resolution).
     #[serde(default)]
     pub plane_cpu_to_bound: BTreeMap<String, f64>,
     /// Pods kwok had marked Running when the watcher first saw all N bound: its status
@@ -272,7 +273,16 @@ pub async fn run(
         let idle_seconds = idle_start.elapsed().as_secs_f64();
         let mut raw_batch = (arm == Arm::R).then(|| (raw_pods(cell, n), plane.raw.clone()));
 
-        let plane0 = procs::cpu_by_name(&PLANE_PROCESSES);
+        let cpu_now = |comps: &KubeComponents, op: &Option<Proc>| {
+            let mut cpu = procs::cpu_by_name(&PLANE_PROCESSES);
+            cpu.extend(
+                watched(comps, op)
+                    .into_iter()
+                    .map(|(name, u)| (name, u.cpu_seconds)),
+            );
+            cpu
+        };
+        let plane0 = cpu_now(&comps, &operator);
         // ---- t0: the harness's own API call that expresses the intent.
         let t0 = Instant::now();
         let profile = crate::apiserver_profile::start(&admin, &tag);
@@ -317,7 +327,7 @@ pub async fn run(
         };
         let (mut plane1, mut running_at_bound) = (None, None);
         let outcome = wait_all(&watch, n, t0, opts.cap, |counts| {
-            plane1 = Some(procs::cpu_by_name(&PLANE_PROCESSES));
+            plane1 = Some(cpu_now(&comps, &operator));
             running_at_bound = Some(counts.running);
         })
         .await;

@@ -150,9 +150,9 @@ pub async fn apply(
     }
 
     let factory = PodFactory::new(ctx, svc, r, deployment_label)?;
-    let (created, event) = create_tasks(ctx, &name, uid, &factory, &placed.placements).await?;
+    let (created, events) = create_tasks(ctx, &name, uid, &factory, &placed.placements).await?;
     outcome.changed += created;
-    outcome.events.extend(event);
+    outcome.events.extend(events);
     Ok(outcome)
 }
 

@@ -1,6 +1,6 @@
-//! Creating new PRIMARY tasks: one Pod per placement, sent through a growing window that
-//! stops at the first error (Kubernetes' slow start: a quota or admission failure costs one
-//! request, not hundreds). Pods are built as they are sent and the apiserver's replies
+//! Creating new PRIMARY tasks: one Pod per placement, sent through a window of requests in
+//! flight that stops at the first error (after a failure it starts at one create, Kubernetes'
+//! slow start: a quota or admission failure costs one request, not hundreds). Pods are built as they are sent and the apiserver's replies
 //! skipped as they arrive, so a scale-up of thousands holds at most a window of Pods.
 
 use std::collections::BTreeMap;
@@ -120,56 +120,85 @@ fn task_id(annotation: Option<&str>, pod: &impl Resource) -> String {
     annotation.map_or_else(|| pod.name_any(), str::to_string)
 }
 
-/// Creates one task per placement and reports them as an ECS "has started" event. Returns
-/// the number created; an error only when nothing could be built.
+/// Creates one task per placement and reports them as an ECS "has started" event, and a
+/// round's failed creates as an ECS "failed to launch a task" event (a quota or admission
+/// refusal would otherwise show only in the operator's log). Returns the number created and
+/// the events; an error only when nothing could be built.
 pub async fn create_tasks(
     ctx: &Ctx,
     service: &str,
     uid: &str,
     factory: &PodFactory<'_>,
     placements: &[Placement],
-) -> Result<(usize, Option<String>), Error> {
-    let (started, error) = create_slow_start(ctx, uid, factory, placements).await;
-    if let Some(e) = error {
-        if started.is_empty() {
+) -> Result<(usize, Vec<String>), Error> {
+    let round = create_slow_start(ctx, uid, factory, placements).await;
+    if let Some(e) = round.build_error {
+        if round.started.is_empty() {
             return Err(e);
         }
         tracing::warn!(error = %e, "stopped creating tasks; the next reconcile retries");
     }
-    let event = (!started.is_empty()).then(|| {
-        let list: Vec<String> = started.iter().map(|id| format!("(task {id})")).collect();
-        format!(
+    let mut events = Vec::new();
+    if !round.started.is_empty() {
+        let list: Vec<String> = round
+            .started
+            .iter()
+            .map(|id| format!("(task {id})"))
+            .collect();
+        events.push(format!(
             "service {service} has started {} tasks: {}.",
-            started.len(),
+            round.started.len(),
             list.join(" ")
-        )
-    });
-    Ok((started.len(), event))
+        ));
+    }
+    if let Some(error) = round.create_error {
+        events.push(launch_failed(service, &error));
+    }
+    Ok((round.started.len(), events))
 }
 
-/// Creates through a window of requests in flight that starts at 1 and doubles every round
-/// trip (Kubernetes' slow start, without its batches' wait for the slowest create of each
-/// batch), capped at `--max-creates-in-flight`. At the first failure nothing more is sent: a
-/// refused Pod costs at most the window, not hundreds of requests. A deployment whose last
-/// round had no failure starts at the window that round reached (see slow_start). Returns
-/// the task ids created.
+/// ECS's wording for a task the service could not launch, with the apiserver's reason (its
+/// Status message, e.g. `pods "web-…" is forbidden: exceeded quota: …`).
+fn launch_failed(service: &str, error: &kube::Error) -> String {
+    let reason = match error {
+        kube::Error::Api(status) => status.message.clone(),
+        other => other.to_string(),
+    };
+    format!("service {service} failed to launch a task with (error {reason}).")
+}
+
+/// What one create round did.
+struct Round {
+    /// Task ids of the Pods the apiserver took.
+    started: Vec<String>,
+    /// A Pod that could not be built (nothing was sent for it).
+    build_error: Option<Error>,
+    /// The first create the apiserver did not take.
+    create_error: Option<kube::Error>,
+}
+
+/// Creates through a window of requests in flight, capped at `--max-creates-in-flight`: a
+/// service's first round sends the whole window at once, a round after a failure starts at
+/// one create and grows by one per success (doubling every round trip, like Kubernetes' slow
+/// start without its batches' wait for the slowest create of each batch), any other round
+/// resumes at the window the last one reached (see slow_start). At the first failure nothing
+/// more is sent: a refused Pod costs at most the window. Returns the task ids created.
 async fn create_slow_start(
     ctx: &Ctx,
     owner_uid: &str,
     factory: &PodFactory<'_>,
     placements: &[Placement],
-) -> (Vec<String>, Option<Error>) {
+) -> Round {
     let params = PostParams {
         field_manager: Some(ctx.config.manager.clone()),
         ..Default::default()
     };
     // Each Pod's POST names its own namespace (post_pod).
     let client = ctx.client.clone();
-    let deployment = &factory.r.deployment_id;
-    let first = ctx.slow_start.first_window(owner_uid, deployment);
+    let cap = usize::from(ctx.config.max_creates_in_flight);
+    let first = ctx.slow_start.first_window(owner_uid, cap);
     let began = std::time::Instant::now();
     let mut sent = 0usize;
-    let cap = usize::from(ctx.config.max_creates_in_flight);
     let out = send_windowed(placements, first, cap, |placement| {
         sent += 1;
         if sent.is_multiple_of(PRUNE_EVERY) {
@@ -197,8 +226,7 @@ async fn create_slow_start(
     })
     .await;
     let failed = !out.errors.is_empty();
-    ctx.slow_start
-        .finished(owner_uid, deployment, out.window, failed);
+    ctx.slow_start.finished(owner_uid, out.window, failed);
     tracing::debug!(
         created = out.done.len(),
         first_window = first,
@@ -206,7 +234,7 @@ async fn create_slow_start(
         ms = began.elapsed().as_millis() as u64,
         "create round"
     );
-    let mut build_error = None;
+    let (mut build_error, mut create_error) = (None, None);
     for failure in out.errors {
         match failure {
             Failure::Build(e) => build_error = Some(e),
@@ -219,10 +247,15 @@ async fn create_slow_start(
                     ctx.expectations.unsure_create(owner_uid, &name);
                 }
                 tracing::warn!(pod = %name, error = %e, "failed to create task pod");
+                create_error.get_or_insert(e);
             }
         }
     }
-    (out.done, build_error)
+    Round {
+        started: out.done,
+        build_error,
+        create_error,
+    }
 }
 
 /// The apiserver's reply to a create, as the metadata of the object only (a Pod's would be

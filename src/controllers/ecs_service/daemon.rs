@@ -157,9 +157,9 @@ pub async fn run(
     .map_err(|e| Error::InvalidParameter(e.to_string()))?;
     if gate == LaunchGate::Open && !plan.start.is_empty() {
         let factory = PodFactory::new(ctx, svc, r, label)?;
-        let (created, event) = create_tasks(ctx, &name, uid, &factory, &plan.start).await?;
+        let (created, events) = create_tasks(ctx, &name, uid, &factory, &plan.start).await?;
         changed += created;
-        round.events.extend(event);
+        round.events.extend(events);
     }
     if let Some(first) = plan.blocked.first() {
         let message = format!(

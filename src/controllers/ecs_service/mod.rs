@@ -401,6 +401,8 @@ fn resolve_primary(
 fn event_reason(message: &str) -> &'static str {
     if message.contains("unable to place") {
         "UnableToPlace"
+    } else if message.contains("failed to launch a task") {
+        "FailedCreate"
     } else if message.contains("has started") {
         "TasksStarted"
     } else if message.contains("has stopped") {
