@@ -1,7 +1,8 @@
 //! Creating new PRIMARY tasks: one Pod per placement, sent through a window of requests in
 //! flight that stops at the first error (after a failure it starts at one create, Kubernetes'
-//! slow start: a quota or admission failure costs one request, not hundreds). Pods are built as they are sent and the apiserver's replies
-//! skipped as they arrive, so a scale-up of thousands holds at most a window of Pods.
+//! slow start: a quota or admission failure costs one request, not hundreds). Pods are built
+//! as they are sent and the apiserver's replies skipped as they arrive, so a scale-up of
+//! thousands holds at most a window of Pods.
 
 use std::collections::BTreeMap;
 
@@ -182,7 +183,7 @@ struct Round {
 /// one create and grows by one per success (doubling every round trip, like Kubernetes' slow
 /// start without its batches' wait for the slowest create of each batch), any other round
 /// resumes at the window the last one reached (see slow_start). At the first failure nothing
-/// more is sent: a refused Pod costs at most the window. Returns the task ids created.
+/// more is sent: a refused Pod costs at most the window.
 async fn create_slow_start(
     ctx: &Ctx,
     owner_uid: &str,
