@@ -24,8 +24,8 @@ pub fn init_tracing(format: &str) {
     }
 }
 
-pub fn run(config: OperatorConfig) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
+pub fn run(config: OperatorConfig, threads: usize) -> ExitCode {
+    let runtime = match runtime(threads) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -44,6 +44,22 @@ pub fn run(config: OperatorConfig) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The async runtime: with one thread, tokio's current-thread scheduler (every task on the
+/// thread that runs the controllers); otherwise a work-stealing pool of `threads` workers
+/// (0: one per core).
+fn runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        if threads > 1 {
+            builder.worker_threads(threads);
+        }
+        builder
+    };
+    builder.enable_all().build()
 }
 
 /// `--log-format json`: each line carries the innermost span (`span`) and every enclosing
@@ -93,5 +109,16 @@ mod tests {
         assert_eq!(line["span"]["kind"], "EcsService", "{line}");
         assert_eq!(line["span"]["namespace"], "prod", "{line}");
         assert_eq!(line["spans"][0]["controller"], "ecsservice", "{line}");
+    }
+
+    #[test]
+    fn one_runtime_thread_is_the_current_thread_scheduler_and_more_a_pool() {
+        use tokio::runtime::RuntimeFlavor;
+        let flavor = |threads| super::runtime(threads).unwrap().handle().runtime_flavor();
+        assert_eq!(flavor(1), RuntimeFlavor::CurrentThread);
+        assert_eq!(flavor(2), RuntimeFlavor::MultiThread);
+        assert_eq!(flavor(0), RuntimeFlavor::MultiThread);
+        let workers = super::runtime(3).unwrap().metrics().num_workers();
+        assert_eq!(workers, 3);
     }
 }

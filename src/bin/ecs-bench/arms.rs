@@ -130,7 +130,8 @@ pub struct RunResult {
     pub processes: BTreeMap<String, ProcUsage>,
     /// CPU seconds of every process from t0 to all bound: the API server, etcd and kwok
     /// (the work every arm puts on the control plane) and the controllers and the harness
-    /// (what competes with them for the cores during the round; 1/100 s resolution).
+    /// (what competes with them for the cores during the round; 1/100 s resolution), and the
+    /// machine's `(idle)` and `(steal)` seconds over the same window.
     #[serde(default)]
     pub plane_cpu_to_bound: BTreeMap<String, f64>,
     /// Pods kwok had marked Running when the watcher first saw all N bound: its status
@@ -275,6 +276,7 @@ pub async fn run(
 
         let cpu_now = |comps: &KubeComponents, op: &Option<Proc>| {
             let mut cpu = procs::cpu_by_name(&PLANE_PROCESSES);
+            cpu.extend(procs::machine_times());
             cpu.extend(
                 watched(comps, op)
                     .into_iter()

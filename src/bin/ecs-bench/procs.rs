@@ -153,6 +153,28 @@ pub fn cpu_by_name(names: &[&str]) -> BTreeMap<String, f64> {
     cpu
 }
 
+/// The whole machine's idle and steal seconds so far, summed over its cores (/proc/stat's
+/// `cpu` line, in ticks of 1/100 s), as `(idle)` and `(steal)`: whether a slow run had the
+/// cores to itself, or lost them to the hypervisor (steal).
+pub fn machine_times() -> BTreeMap<String, f64> {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<u64> = stat
+        .lines()
+        .find_map(|l| l.strip_prefix("cpu "))
+        .map(|rest| {
+            rest.split_whitespace()
+                .filter_map(|f| f.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    // user nice system idle iowait irq softirq steal …
+    let seconds = |i: usize| fields.get(i).copied().unwrap_or(0) as f64 / 100.0;
+    BTreeMap::from([
+        ("(idle)".to_string(), seconds(3) + seconds(4)),
+        ("(steal)".to_string(), seconds(7)),
+    ])
+}
+
 /// Runs a command to completion; fails with its output when it fails.
 pub fn run(program: &str, args: &[&str], env: &[(&str, String)]) -> Result<String> {
     let mut cmd = Command::new(program);
