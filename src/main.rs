@@ -44,11 +44,11 @@ enum Command {
         /// Log format: text or json.
         #[arg(long, env = "ECS_OPERATOR_LOG_FORMAT", default_value = "text")]
         log_format: String,
-        /// Threads running the controllers and their watches: 0 (the default), one per core;
-        /// n > 1, a pool of n; 1, all on one thread (tokio's current-thread scheduler: the
-        /// operator waits on the API server far more than it computes, and one thread spares
-        /// it the wake-ups between threads; ecs-bench N=1000: ~20 % less CPU).
-        #[arg(long, env = "ECS_OPERATOR_RUNTIME_THREADS", default_value_t = 0)]
+        /// Threads running the controllers and their watches: 1 (the default), all on one
+        /// thread (tokio's current-thread scheduler: the operator waits on the API server far
+        /// more than it computes, and one thread spares it the wake-ups between threads;
+        /// ecs-bench N=1000: ~20 % less CPU); n > 1, a pool of n; 0, a pool of one per core.
+        #[arg(long, env = "ECS_OPERATOR_RUNTIME_THREADS", default_value_t = 1)]
         runtime_threads: usize,
     },
     /// Print the four CustomResourceDefinitions as YAML, or write one file per CRD.

@@ -387,10 +387,13 @@ async fn only_the_lease_holder_writes_and_a_standby_takes_over() {
     assert_eq!(a.metric("ecs_operator_leader").await, Some(1.0));
     assert_eq!(b.metric("ecs_operator_leader").await, Some(0.0));
 
-    // SIGKILL the leader in the middle of a scale-up.
-    // Large enough that the leader cannot have issued every create of the scale-up (slow
-    // start: 1, 2, 4, … in flight) by the time the first task is seen and it is killed.
+    // SIGKILL the leader in the middle of a scale-up. A ResourceQuota holds the scale-up at
+    // QUOTA tasks, so the leader cannot finish it however fast it creates (its first round
+    // opens every create of its window at once); it is killed once a task exists, and the
+    // quota is lifted for its successor.
     const DESIRED: usize = 200;
+    const QUOTA: usize = 50;
+    let quota = ns.limit_pods(QUOTA).await;
     scale(&ns, DESIRED as i64).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut at_kill = 0;
@@ -403,9 +406,13 @@ async fn only_the_lease_holder_writes_and_a_standby_takes_over() {
     a.kill();
     let killed = Instant::now();
     assert!(
-        (1..DESIRED).contains(&at_kill),
-        "killed mid scale-up: {at_kill} of {DESIRED} tasks existed"
+        (1..=QUOTA).contains(&at_kill),
+        "killed mid scale-up: {at_kill} of {DESIRED} tasks existed (quota {QUOTA})"
     );
+    quota
+        .delete("pods", &Default::default())
+        .await
+        .expect("lift the quota");
 
     // B takes over when the lease has expired: not before (lease − renewal interval − 1 s of
     // slack for B's polling), and within the lease duration plus B's retry period and margin.

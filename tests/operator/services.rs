@@ -563,33 +563,10 @@ async fn tasks_on_a_node_not_ready_past_the_grace_period_are_replaced() {
 /// starts the other two once the quota allows them.
 #[tokio::test]
 async fn a_quota_refusal_shows_as_a_failed_launch_and_the_rest_start_once_allowed() {
-    use k8s_openapi::api::core::v1::ResourceQuota;
     ensure_operator().await;
     let ns = TestNamespace::new("svc-quota").await;
     let cluster = TestCluster::new(&ns, 3).await;
-    let quotas: Api<ResourceQuota> = Api::namespaced(ns.client.clone(), &ns.name);
-    let quota = |pods: &str| {
-        Patch::Apply(json!({
-            "apiVersion": "v1", "kind": "ResourceQuota",
-            "metadata": {"name": "pods"},
-            "spec": {"hard": {"pods": pods}}
-        }))
-    };
-    let pp = PatchParams::apply("ecs-operator-tests").force();
-    quotas.patch("pods", &pp, &quota("2")).await.expect("quota");
-    // The quota controller fills in its status; until then the apiserver refuses every Pod.
-    assert!(
-        crate::support::poll_until(WAIT, || async {
-            quotas
-                .get("pods")
-                .await
-                .ok()
-                .and_then(|q| q.status?.hard)
-                .is_some_and(|h| h.contains_key("pods"))
-        })
-        .await,
-        "the quota controller did not count the namespace"
-    );
+    ns.limit_pods(2).await;
     ns.apply_yaml(&manifests(&cluster.name, "  desiredCount: 4"))
         .await
         .expect("apply");
@@ -607,7 +584,7 @@ async fn a_quota_refusal_shows_as_a_failed_launch_and_the_rest_start_once_allowe
         "{events}"
     );
     wait_for_tasks(&ns, "web", WAIT, |p| p.len() == 2).await;
-    quotas.patch("pods", &pp, &quota("4")).await.expect("raise");
+    ns.limit_pods(4).await;
     wait_for_tasks(&ns, "web", WAIT, |p| p.len() == 4).await;
     ns.cleanup().await;
     cluster.cleanup().await;

@@ -10,7 +10,7 @@ pub mod invariants;
 use std::time::Duration;
 
 use ecs_operator::api::all_crds;
-use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
+use k8s_openapi::api::core::v1::{Namespace, ResourceQuota, ServiceAccount};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams,
@@ -162,6 +162,37 @@ impl TestNamespace {
             out.push(self.apply(&doc).await?);
         }
         Ok(out)
+    }
+
+    /// Caps the namespace at `pods` Pods with a ResourceQuota named `pods` and waits until the
+    /// quota controller has counted the namespace (until then the apiserver refuses every
+    /// Pod). Raising the cap takes effect once the controller copies it into the status.
+    pub async fn limit_pods(&self, pods: usize) -> Api<ResourceQuota> {
+        let quotas: Api<ResourceQuota> = Api::namespaced(self.client.clone(), &self.name);
+        let quota = serde_json::json!({
+            "apiVersion": "v1", "kind": "ResourceQuota",
+            "metadata": {"name": "pods"},
+            "spec": {"hard": {"pods": pods.to_string()}}
+        });
+        quotas
+            .patch(
+                "pods",
+                &PatchParams::apply(MANAGER).force(),
+                &Patch::Apply(quota),
+            )
+            .await
+            .expect("apply the pod quota");
+        let counted = poll_until(Duration::from_secs(30), || async {
+            quotas
+                .get("pods")
+                .await
+                .ok()
+                .and_then(|q| q.status?.hard)
+                .is_some_and(|h| h.contains_key("pods"))
+        })
+        .await;
+        assert!(counted, "the quota controller did not count {}", self.name);
+        quotas
     }
 
     pub async fn cleanup(self) {

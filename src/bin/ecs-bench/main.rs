@@ -12,6 +12,7 @@ mod metrics;
 mod plane;
 mod procs;
 mod report;
+mod stats;
 mod watcher;
 mod workload;
 
@@ -26,6 +27,7 @@ use clap::Parser;
 use arms::{Arm, Cell, RunOpts, RunResult};
 use plane::{Plane, Ports};
 use report::Meta;
+use stats::Rng;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -85,9 +87,11 @@ struct Args {
     /// (kwok). Default: the first free of 40000, 41000, … (smoke: 50000, 51000, …).
     #[arg(long)]
     port_base: Option<u16>,
-    /// Only re-render the Markdown (and --docs) from a run's JSON file, then exit.
-    #[arg(long)]
-    render: Option<PathBuf>,
+    /// Only re-render the Markdown (and --docs) from a run's JSON file, then exit. Several
+    /// files are pooled into one report (`<first>-pooled.md`): their runs taken together,
+    /// each file's repetitions kept apart, its meta the first file's.
+    #[arg(long, num_args = 1..)]
+    render: Vec<PathBuf>,
     /// A note for the report (e.g. "other builds were running").
     #[arg(long)]
     note: Vec<String>,
@@ -136,10 +140,17 @@ fn parse_arm(s: &str) -> Result<Arm> {
 }
 
 async fn run(mut args: Args) -> Result<()> {
-    if let Some(json) = &args.render {
-        let r: report::OwnedReport = serde_json::from_str(&std::fs::read_to_string(json)?)?;
-        let md = json.with_extension("md");
-        save(json, &md, args.docs.as_ref(), &r.meta, &r.runs)?;
+    if let Some(first) = args.render.first() {
+        let (json, md, r) = if let [json] = &args.render[..] {
+            let r = report::OwnedReport::read(json)?;
+            (json.clone(), json.with_extension("md"), r)
+        } else {
+            let r = report::OwnedReport::pooled(&args.render)?;
+            let stem = first.with_extension("");
+            let json = PathBuf::from(format!("{}-pooled.json", stem.display()));
+            (json.clone(), json.with_extension("md"), r)
+        };
+        save(&json, &md, args.docs.as_ref(), &r.meta, &r.runs)?;
         print!("{}", std::fs::read_to_string(&md)?);
         return Ok(());
     }
@@ -467,29 +478,6 @@ fn meta(args: &Args, bin_dir: &std::path::Path) -> Result<Meta> {
         load_after: String::new(),
         notes,
     })
-}
-
-/// xorshift64*, seeded from the OS: enough to shuffle four arms.
-struct Rng(u64);
-
-impl Rng {
-    fn new() -> Self {
-        let mut b = [0u8; 8];
-        let _ = getrandom::fill(&mut b);
-        Self(u64::from_le_bytes(b) | 1)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
-    }
 }
 
 #[cfg(test)]

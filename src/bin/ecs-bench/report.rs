@@ -3,10 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 
 use serde::{Deserialize, Serialize};
 
 use crate::arms::{Arm, RunResult};
+use crate::stats::{median, quantile, ratio_of_medians_interval};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Meta {
@@ -33,17 +37,37 @@ pub struct OwnedReport {
     pub runs: Vec<RunResult>,
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
+impl OwnedReport {
+    pub fn read(json: &Path) -> anyhow::Result<Self> {
+        let text =
+            std::fs::read_to_string(json).with_context(|| format!("read {}", json.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("parse {}", json.display()))
     }
-    v.sort_by(f64::total_cmp);
-    let k = v.len();
-    Some(if k % 2 == 1 {
-        v[k / 2]
-    } else {
-        (v[k / 2 - 1] + v[k / 2]) / 2.0
-    })
+
+    /// Several invocations' runs as one report, to judge a ratio on more runs than one
+    /// invocation makes. Repetition numbers are kept apart per file (file i's repetition r
+    /// becomes i·1,000,000 + r), so runs pair only with the runs they ran beside.
+    pub fn pooled(files: &[PathBuf]) -> anyhow::Result<Self> {
+        let mut pooled: Option<Self> = None;
+        for (i, file) in files.iter().enumerate() {
+            let mut r = Self::read(file)?;
+            for run in &mut r.runs {
+                run.rep += i * 1_000_000;
+            }
+            match pooled.as_mut() {
+                None => pooled = Some(r),
+                Some(p) => p.runs.extend(r.runs),
+            }
+        }
+        let mut pooled = pooled.context("no files to pool")?;
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        pooled.meta.notes.push(format!(
+            "Pooled from {} invocations ({}); the date, command and machine above are the first's.",
+            files.len(),
+            names.join(", ")
+        ));
+        Ok(pooled)
+    }
 }
 
 /// Statistics of one (M, N, arm) over its measured runs.
@@ -53,6 +77,9 @@ pub struct Summary {
     pub dnf: usize,
     pub extrapolated: bool,
     pub bound_all: Vec<f64>,
+    /// All-bound time per repetition, to pair each run with the other arms' runs of the
+    /// same repetition (they ran back to back).
+    pub bound_by_rep: BTreeMap<usize, f64>,
     pub running_all: Vec<f64>,
     pub t50: Option<f64>,
     pub t90: Option<f64>,
@@ -88,13 +115,17 @@ pub fn summarize(runs: &[RunResult]) -> BTreeMap<(usize, usize, Arm), Summary> {
                 _ => 1.0,
             };
             let f = |g: &dyn Fn(&RunResult) -> Option<f64>| {
-                median(rs.iter().filter_map(|r| g(r)).collect())
+                median(&rs.iter().filter_map(|r| g(r)).collect::<Vec<_>>())
             };
             let s = Summary {
                 runs: rs.len(),
                 dnf: rs.iter().filter(|r| !r.finished).count(),
                 extrapolated: rs.iter().any(|r| r.extrapolated),
                 bound_all: rs.iter().filter_map(|r| r.bound.all).collect(),
+                bound_by_rep: rs
+                    .iter()
+                    .filter_map(|r| Some((r.rep, r.bound.all?)))
+                    .collect(),
                 running_all: rs.iter().filter_map(|r| r.running.all).collect(),
                 t50: f(&|r| r.bound.t50),
                 t90: f(&|r| r.bound.t90),
@@ -130,7 +161,7 @@ pub fn summarize(runs: &[RunResult]) -> BTreeMap<(usize, usize, Arm), Summary> {
 }
 
 fn secs(v: &[f64]) -> String {
-    let Some(m) = median(v.to_vec()) else {
+    let Some(m) = median(v) else {
         return "DNF".into();
     };
     let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
@@ -271,7 +302,7 @@ fn goals(sums: &BTreeMap<(usize, usize, Arm), Summary>) -> String {
     let mut md = String::from(
         "### Goals (ratios within this run)\n\n| goal | cell | measured | met |\n|---|---|---|---|\n",
     );
-    let all = |s: &Summary| median(s.bound_all.clone());
+    let all = |s: &Summary| median(&s.bound_all);
     let mut row = |goal: &str, cell: String, measured: String, met: Option<bool>| {
         let met = match met {
             Some(true) => "yes",
@@ -302,7 +333,11 @@ fn goals(sums: &BTreeMap<(usize, usize, Arm), Summary>) -> String {
             row(
                 "O ≥ 0.8 × R (all-bound rate)",
                 cell.clone(),
-                format!("{ro:.0} vs {rr:.0} pods/s = {:.2}", ro / rr),
+                format!(
+                    "{ro:.0} vs {rr:.0} pods/s = {:.2}{}",
+                    ro / rr,
+                    o.zip(r).map_or(String::new(), |(o, r)| how_sure(o, r))
+                ),
                 Some(ro >= 0.8 * rr),
             );
         }
@@ -356,14 +391,12 @@ fn goals(sums: &BTreeMap<(usize, usize, Arm), Summary>) -> String {
         // Deleting them is not instantaneous (the harness's 1,000 deletes take 3.7–5 s at
         // N=10000, R's own restore included), so the goal is judged on the time after the last
         // delete was answered; the time from the first delete is shown beside R's.
-        if let (Some(after), Some(rr)) = (
-            o.and_then(|s| median(s.restore_after_deletes.clone())),
-            rate(r),
-        ) {
+        if let (Some(after), Some(rr)) = (o.and_then(|s| median(&s.restore_after_deletes)), rate(r))
+        {
             let budget = 0.1 * n as f64 / rr + 0.5;
-            let from_first = |s: Option<&Summary>| s.and_then(|s| median(s.restore.clone()));
+            let from_first = |s: Option<&Summary>| s.and_then(|s| median(&s.restore));
             let deletes = o
-                .and_then(|s| median(s.restore_deletes.clone()))
+                .and_then(|s| median(&s.restore_deletes))
                 .map_or(String::new(), |d| format!(", its deletes {d:.2} s"));
             let raw = from_first(r).map_or(String::new(), |x| {
                 format!("; R replacing them itself: {x:.2} s")
@@ -380,4 +413,36 @@ fn goals(sums: &BTreeMap<(usize, usize, Arm), Summary>) -> String {
         }
     }
     md
+}
+
+/// How far O's rate ÷ R's can be trusted: a 90 % bootstrap interval of the ratio of medians,
+/// and the median [quartiles] of the ratios within each repetition (R and O back to back).
+fn how_sure(o: &Summary, r: &Summary) -> String {
+    let mut out = String::new();
+    if o.bound_all.len() > 1
+        && r.bound_all.len() > 1
+        && let Some((lo, hi)) = ratio_of_medians_interval(&r.bound_all, &o.bound_all, 0.9, 4000)
+    {
+        let _ = write!(out, " (90 % interval {lo:.2}–{hi:.2}");
+    } else {
+        return out;
+    }
+    let paired: Vec<f64> = o
+        .bound_by_rep
+        .iter()
+        .filter_map(|(rep, to)| Some(r.bound_by_rep.get(rep)? / to))
+        .collect();
+    if let (Some(m), Some(q1), Some(q3)) = (
+        median(&paired),
+        quantile(&paired, 0.25),
+        quantile(&paired, 0.75),
+    ) {
+        let _ = write!(
+            out,
+            "; per repetition {m:.2} [{q1:.2}–{q3:.2}] over {} pairs",
+            paired.len()
+        );
+    }
+    out.push(')');
+    out
 }
