@@ -139,6 +139,14 @@ pub struct RunResult {
     /// in O's runs against 100–150 in R's, in all invocations but one; docs/benchmarks.md).
     #[serde(default)]
     pub running_at_bound: Option<usize>,
+    /// t0 as wall-clock time (seconds since the Unix epoch), to line a run up with the control
+    /// plane's logs (e.g. the API server's `GODEBUG=gctrace=1` lines).
+    #[serde(default)]
+    pub t0_unix: Option<f64>,
+    /// The API server's Go runtime from t0 to just after all were bound (a metrics scrape
+    /// then): bytes allocated, GC cycles, heap in use at both ends.
+    #[serde(default)]
+    pub apiserver_go_to_bound: Option<metrics::GoRuntimeDelta>,
     pub zone_skew: Option<usize>,
     pub node_skew: Option<usize>,
     pub restore: Option<Restore>,
@@ -256,6 +264,7 @@ pub async fn run(
             v.push(("harness".to_string(), Usage::of(std::process::id())));
             v
         };
+        crate::apiserver_gc::collect(&admin).await;
         let idle0 = watched(&comps, &operator);
         let idle_start = Instant::now();
         tokio::time::sleep(SETTLE).await;
@@ -287,6 +296,10 @@ pub async fn run(
         let plane0 = cpu_now(&comps, &operator);
         // ---- t0: the harness's own API call that expresses the intent.
         let t0 = Instant::now();
+        let t0_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs_f64());
         let profile = crate::apiserver_profile::start(&admin, &tag);
         let mut creator = None;
         match arm {
@@ -334,6 +347,7 @@ pub async fn run(
         })
         .await;
         let done_at = Instant::now();
+        let at_bound = metrics::snapshot(&admin, plane.ports.etcd).await.ok();
         let plane_cpu_to_bound = plane1
             .unwrap_or_default()
             .into_iter()
@@ -459,6 +473,8 @@ pub async fn run(
             processes,
             plane_cpu_to_bound,
             running_at_bound,
+            t0_unix,
+            apiserver_go_to_bound: at_bound.map(|b| metrics::go_runtime(&before, &b)),
             zone_skew,
             node_skew,
             restore,

@@ -5,6 +5,7 @@
 //! with every run and a Markdown summary. `make bench` runs the full matrix; `--smoke` is
 //! the small run `make test` uses so the harness does not rot.
 
+mod apiserver_gc;
 mod apiserver_profile;
 mod arms;
 mod components;

@@ -1,6 +1,7 @@
 //! API requests counted by the API server itself (`apiserver_request_total`, by verb and
 //! resource; `apiserver_flowcontrol_dispatched_requests_total`, by FlowSchema, i.e. by actor)
-//! and writes counted by etcd, as deltas over one arm run.
+//! and writes counted by etcd, as deltas over one arm run; and the API server's Go runtime
+//! (bytes allocated, GC cycles, heap in use) from t0 to all bound.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,6 +20,15 @@ pub struct Snapshot {
     apf_rejected: f64,
     etcd_puts: f64,
     etcd_deletes: f64,
+    go: GoRuntime,
+}
+
+/// The API server's Go runtime counters (its `go_*` metrics).
+#[derive(Clone, Copy, Debug, Default)]
+struct GoRuntime {
+    allocated_bytes: f64,
+    gc_cycles: f64,
+    heap_inuse_bytes: f64,
 }
 
 pub async fn snapshot(admin: &Client, etcd_port: u16) -> Result<Snapshot> {
@@ -48,6 +58,9 @@ pub async fn snapshot(admin: &Client, etcd_port: u16) -> Result<Snapshot> {
                 *s.flows.entry(fs).or_default() += value;
             }
             "apiserver_flowcontrol_rejected_requests_total" => s.apf_rejected += value,
+            "go_memstats_alloc_bytes_total" => s.go.allocated_bytes = value,
+            "go_gc_duration_seconds_count" => s.go.gc_cycles = value,
+            "go_memstats_heap_inuse_bytes" => s.go.heap_inuse_bytes = value,
             _ => {}
         }
     }
@@ -198,6 +211,27 @@ pub fn requests(before: &Snapshot, after: &Snapshot, n: usize, intent: Option<In
     }
     r.apf_rejected = after.apf_rejected - before.apf_rejected;
     r
+}
+
+/// What the API server's Go runtime did between two snapshots: at N = 1000 on two cores the
+/// same requests cost it 1.1–4.9 CPU-s from run to run (docs/benchmarks.md, session 12), and
+/// its garbage collector is the largest single item in its profile.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct GoRuntimeDelta {
+    pub allocated_mb: f64,
+    pub gc_cycles: f64,
+    pub heap_inuse_mb_before: f64,
+    pub heap_inuse_mb_after: f64,
+}
+
+pub fn go_runtime(before: &Snapshot, after: &Snapshot) -> GoRuntimeDelta {
+    const MB: f64 = 1048576.0;
+    GoRuntimeDelta {
+        allocated_mb: (after.go.allocated_bytes - before.go.allocated_bytes) / MB,
+        gc_cycles: after.go.gc_cycles - before.go.gc_cycles,
+        heap_inuse_mb_before: before.go.heap_inuse_bytes / MB,
+        heap_inuse_mb_after: after.go.heap_inuse_bytes / MB,
+    }
 }
 
 #[cfg(test)]

@@ -98,6 +98,15 @@ impl Plane {
             ("KCM_PORT", ports.kcm.to_string()),
             ("SCHED_PORT", ports.sched.to_string()),
             ("KWOK_PORT", ports.kwok.to_string()),
+            // Profiling on (the API server's default; the script turns it off) for the
+            // harness's GC before each run (apiserver_gc) and BENCH_APISERVER_PPROF.
+            (
+                "APISERVER_EXTRA_ARGS",
+                format!(
+                    "--profiling=true {}",
+                    std::env::var("APISERVER_EXTRA_ARGS").unwrap_or_default()
+                ),
+            ),
             // kwok: more parallel pod stages than the default 4 (a KwokConfiguration replaces the
             // whole options block, so the other parallelism settings are spelled out too), so kwok does not cap
             // "Running"; node leases long, so 1000 nodes are not tens of writes/s of
