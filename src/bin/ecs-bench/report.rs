@@ -215,7 +215,8 @@ pub fn markdown(meta: &Meta, runs: &[RunResult]) -> String {
     let _ = writeln!(md);
     let _ = writeln!(
         md,
-        "Times from t0 (the harness's call that expresses the intent) as seen by one pod watch; \
+        "Every run starts after a full GC of the API server and a 2 s settle. \
+         Times from t0 (the harness's call that expresses the intent) as seen by one pod watch; \
          medians [min–max] over the repetitions (warm-up / calibration runs excluded). \
          writes/task: API writes of the workload path (creates, bindings, controller status, \
          Events) ÷ N, then the same without Events; kwok's pod status writes and node heartbeats \
